@@ -1,0 +1,35 @@
+import { defineCommand, type ArgsDef, type CommandDef, type CommandMeta, type ParsedArgs } from "citty";
+import type { Globals } from "../lib/cli/globals.ts";
+import { printResult } from "../lib/cli/output.ts";
+
+let current: Globals | undefined;
+
+/** Set once by main() before any command runs. */
+export function setGlobals(globals: Globals): void {
+  current = globals;
+}
+
+/** A command that parses its flags, calls the library and returns plain data to print. */
+export function defineAction<A extends ArgsDef, R>(def: {
+  meta: CommandMeta;
+  args: A;
+  run: (args: ParsedArgs<A>, globals: Globals, rawArgs: string[]) => Promise<R>;
+  human?: (result: R) => string;
+}): CommandDef<A> {
+  return defineCommand({
+    meta: def.meta,
+    args: def.args,
+    async run(context) {
+      if (!current) throw new Error("globals not set");
+      const result = await def.run(context.args, current, context.rawArgs);
+      printResult(result, current.json, def.human as ((data: never) => string) | undefined);
+    },
+  });
+}
+
+/** The global flags, listed in every command's --help. */
+export const globalArgs = {
+  json: { type: "boolean", description: "Print one JSON document on stdout (errors too)" },
+  connect: { type: "string", alias: "c", description: "libvirt URI (default qemu:///system as root, else qemu:///session)", valueHint: "URI" },
+  verbose: { type: "boolean", description: "Show stack traces on errors" },
+} as const satisfies ArgsDef;

@@ -1,0 +1,70 @@
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { TestcloudError, UsageError, InterruptedError } from "../lib/errors.ts";
+import { extractGlobals } from "../lib/cli/globals.ts";
+import { printError } from "../lib/cli/output.ts";
+import { globalArgs, setGlobals } from "./_action.ts";
+import { commands } from "./registry.ts";
+import pkg from "../package.json" with { type: "json" };
+
+const root: CommandDef = defineCommand({
+  meta: { name: "testcloud", version: pkg.version, description: pkg.description },
+  args: globalArgs as CommandDef["args"],
+  subCommands: commands,
+});
+
+/** Entry point: parses argv, runs one command, maps every failure to its exit code. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    // The first Ctrl-C lets the command roll back; a second one exits at once.
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let json = argv.includes("--json");
+  let verbose = argv.includes("--verbose");
+  try {
+    const { globals, rest } = extractGlobals(argv, controller.signal);
+    ({ json, verbose } = globals);
+    setGlobals(globals);
+    if (rest[0] === "--version" || rest[0] === "-V") return printVersion(json);
+    const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+    if (own.length === 0 || own.includes("--help") || own.includes("-h")) return await printHelp(own);
+    await runCommand(root, { rawArgs: rest });
+  } catch (error) {
+    const known = toTestcloudError(error, controller.signal.aborted);
+    printError(known, json, verbose);
+    process.exitCode = known.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function printVersion(json: boolean): void {
+  process.stdout.write(json ? JSON.stringify({ version: pkg.version }) + "\n" : `${pkg.version}\n`);
+}
+
+async function printHelp(rest: string[]): Promise<void> {
+  const name = rest.find((a) => !a.startsWith("-")) as keyof typeof commands | undefined;
+  const loader = name ? commands[name] : undefined;
+  const cmd: CommandDef = loader ? await loader() : root;
+  process.stdout.write((await renderUsage(cmd, loader ? root : undefined)) + "\n");
+}
+
+function toTestcloudError(error: unknown, interrupted: boolean): TestcloudError {
+  // A tool killed by the same Ctrl-C fails too; report the interrupt, not its exit code.
+  if (interrupted) return error instanceof InterruptedError ? error : new InterruptedError();
+  if (error instanceof TestcloudError) return error;
+  const err = error as Error & { code?: string };
+  // citty reports argument problems as CLIError with codes such as EARG.
+  if (err?.name === "CLIError" || err?.message?.startsWith("Missing value for")) {
+    return new UsageError(stripAnsi(err.message), { hint: "testcloud --help" });
+  }
+  return new TestcloudError(`Internal error: ${err?.message ?? String(error)}`, 1, "E_INTERNAL", { cause: error });
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}

@@ -1,0 +1,26 @@
+import { execSsh, sshArgv } from "../lib/host/ssh.ts";
+import { run } from "../lib/host/run.ts";
+import { connect } from "../lib/libvirt/virsh.ts";
+import { resolveSshTarget } from "../lib/instance/ssh-target.ts";
+import { defineAction, globalArgs } from "./_action.ts";
+
+export default defineAction({
+  meta: { name: "ssh", description: "Log in to an instance, or run a command after --; exits with its status" },
+  args: {
+    name: { type: "positional", description: "Instance name", required: true },
+    ...globalArgs,
+  },
+  async run(args, globals, rawArgs) {
+    const target = await resolveSshTarget(connect(globals.uri), globals.dataDir, args.name);
+    const dashes = rawArgs.indexOf("--");
+    const command = dashes >= 0 ? rawArgs.slice(dashes + 1) : [];
+    if (globals.json) {
+      // Scripts get the remote command's output and status as data.
+      const result = await run(sshArgv(target, command, ["-T", "-o", "BatchMode=yes"]), { allowFailure: true });
+      process.exitCode = result.exitCode;
+      return { name: args.name, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    }
+    process.exitCode = await execSsh(target, command, command.length === 0 && process.stdin.isTTY === true);
+    return undefined;
+  },
+});

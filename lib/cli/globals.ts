@@ -1,0 +1,34 @@
+import { dataDir, defaultUri } from "../host/paths.ts";
+
+/** Flags every command accepts, before or after the verb. */
+export interface Globals {
+  json: boolean;
+  verbose: boolean;
+  uri: string;
+  dataDir: string;
+  /** Aborted on Ctrl-C / SIGTERM so long operations can roll back. */
+  signal: AbortSignal;
+}
+
+/** Splits global flags out of argv; the rest goes to the command parser. */
+export function extractGlobals(argv: string[], signal: AbortSignal): { globals: Globals; rest: string[] } {
+  const globals: Globals = { json: false, verbose: false, uri: defaultUri(), dataDir: dataDir(), signal };
+  const rest: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break;
+    if (arg === "--json") globals.json = true;
+    else if (arg === "--verbose") globals.verbose = true;
+    else if (arg === "--connect" || arg === "-c") globals.uri = requireValue(argv, ++i, arg);
+    else if (arg.startsWith("--connect=")) globals.uri = arg.slice("--connect=".length);
+    else rest.push(arg);
+  }
+  return { globals, rest: [...rest, ...argv.slice(i)] };
+}
+
+function requireValue(argv: string[], index: number, flag: string): string {
+  const value = argv[index];
+  if (value === undefined || value.startsWith("-")) throw new Error(`Missing value for ${flag}`);
+  return value;
+}

@@ -1,0 +1,70 @@
+import { DependencyError, ToolError } from "../errors.ts";
+
+/** Debian package that provides each tool we spawn, for the "missing dependency" hint. */
+const PACKAGES: Record<string, string> = {
+  "qemu-img": "qemu-utils",
+  virsh: "libvirt-clients",
+  ssh: "openssh-client",
+  "ssh-keygen": "openssh-client",
+};
+
+export interface RunOptions {
+  stdin?: string | Uint8Array;
+  env?: Record<string, string | undefined>;
+  /** Return the result instead of throwing when the tool exits non-zero. */
+  allowFailure?: boolean;
+  /** Kill the tool after this many milliseconds. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The signature every wrapper takes as its `run` collaborator, so tests can pass a fake. */
+export type Runner = (argv: string[], options?: RunOptions) => Promise<RunResult>;
+
+const resolved = new Map<string, string>();
+
+/** Absolute path of `tool`, or a DependencyError naming the package to install. */
+export function which(tool: string): string {
+  const cached = resolved.get(tool);
+  if (cached) return cached;
+  // virsh and friends may live in sbin, which a non-root PATH often lacks.
+  const path = Bun.which(tool) ?? Bun.which(tool, { PATH: "/usr/sbin:/sbin" });
+  if (!path) {
+    const pkg = PACKAGES[tool];
+    throw new DependencyError(`Missing dependency: "${tool}" is not installed`, {
+      code: "E_MISSING_TOOL",
+      hint: pkg ? `apt-get install ${pkg}  (or dnf install ${pkg})` : undefined,
+    });
+  }
+  resolved.set(tool, path);
+  return path;
+}
+
+/** Runs a tool with an argv array (never a shell), draining stdout and stderr together. */
+export const run: Runner = async (argv, options = {}) => {
+  const [tool, ...rest] = argv;
+  if (!tool) throw new Error("run: empty argv");
+  const proc = Bun.spawn([which(tool), ...rest], {
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: options.env ? { ...process.env, ...options.env } : undefined,
+    signal: options.signal,
+    timeout: options.timeoutMs,
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  const result = { argv, exitCode, stdout, stderr };
+  if (exitCode !== 0 && !options.allowFailure) throw new ToolError(argv, exitCode, stderr);
+  return result;
+};

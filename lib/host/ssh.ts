@@ -1,0 +1,76 @@
+import { run as defaultRun, which, type Runner } from "./run.ts";
+
+/** Where and how to reach one guest over ssh, with strict host-key checking. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  keyPath: string;
+  knownHostsPath: string;
+  /** Name the host key is recorded under, so it holds whatever IP or port the guest gets. */
+  hostKeyAlias: string;
+}
+
+/** The ssh options testcloud always uses: our key only, our known_hosts only, strict checking. */
+export function sshOptions(target: SshTarget): string[] {
+  return [
+    "-i", target.keyPath,
+    "-p", String(target.port),
+    "-o", "IdentitiesOnly=yes",
+    "-o", `UserKnownHostsFile=${target.knownHostsPath}`,
+    "-o", "GlobalKnownHostsFile=/dev/null",
+    "-o", "StrictHostKeyChecking=yes",
+    "-o", `HostKeyAlias=${target.hostKeyAlias}`,
+    "-o", "LogLevel=ERROR",
+    "-F", "/dev/null",
+  ];
+}
+
+/**
+ * argv of an ssh call running `command` (or a login shell when empty). One word
+ * is a shell command line, as with plain ssh; several words are quoted one by
+ * one so they arrive as the exact argv (ssh would otherwise join them with spaces).
+ */
+export function sshArgv(target: SshTarget, command: string[] = [], extra: string[] = []): string[] {
+  const destination = `${target.user}@${target.host}`;
+  const remote = command.length > 1 ? [command.map(shellQuote).join(" ")] : command;
+  return ["ssh", ...sshOptions(target), ...extra, destination, ...(remote.length ? ["--", ...remote] : [])];
+}
+
+/** Quotes a word for a POSIX shell; plain words stay as they are. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One non-interactive login attempt; true when the guest accepted our key and host key. */
+export async function probeSsh(target: SshTarget, run: Runner = defaultRun): Promise<boolean> {
+  const argv = sshArgv(target, ["true"], ["-o", "BatchMode=yes", "-o", "ConnectTimeout=3"]);
+  const result = await run(argv, { allowFailure: true, timeoutMs: 15_000 });
+  return result.exitCode === 0;
+}
+
+/** A freshly generated ed25519 key pair. */
+export interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** Generates an ed25519 key pair at `path` (and `path.pub`) with ssh-keygen. */
+export async function generateKeyPair(
+  path: string,
+  comment: string,
+  run: Runner = defaultRun,
+): Promise<KeyPair> {
+  await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path]);
+  return {
+    privateKey: await Bun.file(path).text(),
+    publicKey: (await Bun.file(`${path}.pub`).text()).trim(),
+  };
+}
+
+/** Runs ssh attached to our terminal and returns its exit status (the remote command's). */
+export async function execSsh(target: SshTarget, command: string[], tty: boolean): Promise<number> {
+  const argv = sshArgv(target, command, tty ? ["-t"] : ["-T"]);
+  const proc = Bun.spawn([which("ssh"), ...argv.slice(1)], { stdio: ["inherit", "inherit", "inherit"] });
+  return proc.exited;
+}

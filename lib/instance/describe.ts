@@ -1,0 +1,62 @@
+import type { InstancePaths, InstanceRecord } from "./state.ts";
+import { shellQuote, sshArgv, type SshTarget } from "../host/ssh.ts";
+
+/** The stable JSON shape of one instance, printed by create, list and info. */
+export interface InstanceInfo {
+  name: string;
+  state: string;
+  ip: string | null;
+  sshPort: number;
+  user: string;
+  keyPath: string;
+  knownHostsPath: string;
+  sshCommand: string | null;
+  uri: string;
+  network: string;
+  virtType: string;
+  ramMiB: number;
+  vcpus: number;
+  image: { source: string; digest: string; path: string } | null;
+  paths: { dir: string; overlay: string; seed: string; consoleLog: string };
+  createdAt: string | null;
+}
+
+/** ssh target of an instance once its address is known. */
+export function sshTarget(record: InstanceRecord, paths: InstancePaths, ip: string): SshTarget {
+  return {
+    host: ip,
+    port: record.network.mode === "user" ? record.network.sshPort : 22,
+    user: record.user,
+    keyPath: paths.key,
+    knownHostsPath: paths.knownHosts,
+    hostKeyAlias: `testcloud-${record.name}`,
+  };
+}
+
+/** Joins what testcloud remembers with what libvirt says now. */
+export function describe(
+  record: InstanceRecord,
+  paths: InstancePaths,
+  state: string,
+  ip: string | null,
+): InstanceInfo {
+  const target = ip ? sshTarget(record, paths, ip) : null;
+  return {
+    name: record.name,
+    state,
+    ip,
+    sshPort: record.network.mode === "user" ? record.network.sshPort : 22,
+    user: record.user,
+    keyPath: paths.key,
+    knownHostsPath: paths.knownHosts,
+    sshCommand: target ? sshArgv(target).map(shellQuote).join(" ") : null,
+    uri: record.uri,
+    network: record.network.mode === "user" ? "user" : record.network.name,
+    virtType: record.virtType,
+    ramMiB: record.ramMiB,
+    vcpus: record.vcpus,
+    image: record.image,
+    paths: { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog },
+    createdAt: record.createdAt,
+  };
+}

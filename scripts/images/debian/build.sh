@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Build (or reuse) the Debian 12 cloud test image used by testcloud's tests.
+#
+#   bash scripts/images/debian/build.sh
+#
+# stdout: exactly one line, the absolute path of the qcow2 image.
+# stderr: build log.  Exit status non-zero on failure (nothing is then left
+# in the fixtures dir except debootstrap's .deb cache).
+#
+# The image is cached as ${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}/
+# debian-<hash16>.qcow2, where <hash16> covers every file of this recipe
+# directory plus the suite name: editing any recipe file forces a rebuild.
+#
+# How it is built (no loop devices, no mounts of the image):
+#   1. debootstrap --foreign (minbase + packages.list), then drop preseed/
+#      files (dpkg excludes, initramfs config) in, then run the second stage
+#      in a chroot (debootstrap gives it its own mknod'ed /dev, and mounts and
+#      unmounts proc/sys itself; the EXIT trap unmounts anything left over).
+#   2. copy overlay/, write fstab + grub.cfg, enable/disable units, clean up
+#      (apt lists/cache, logs, ssh host keys, machine-id).
+#   3. raw disk: MBR (sfdisk) with one ext4 partition at 1 MiB, the fs made
+#      straight from the tree with `mkfs.ext4 -E offset=... -d ROOT`; GRUB
+#      (i386-pc, from the host's grub-pc-bin) written as grub-install would:
+#      boot.img into the MBR, core.img at sector 1.
+#   4. qemu-img convert to compressed qcow2, then atomic rename.
+#
+# Needs (host, root): debootstrap qemu-utils grub-pc-bin e2fsprogs (>= 1.43
+# for -d / -E offset) fdisk(sfdisk) util-linux(setsid, flock).
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+SUITE=bookworm
+ARCH=amd64
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DISK_MIB=2048            # virtual disk size; partition 1 = [1 MiB, end)
+PART_START_SECTOR=2048   # 1 MiB
+FS_LABEL=tc-root
+GRUB_DIR=/usr/lib/grub/i386-pc
+
+# stdout is reserved for the final path; everything else goes to stderr.
+exec 3>&1 1>&2
+log() { printf '[debian-image %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap/chroot)"
+for t in debootstrap chroot sfdisk mkfs.ext4 qemu-img setsid flock sha256sum; do
+  command -v "$t" >/dev/null || die "missing tool: $t"
+done
+[ -f "$GRUB_DIR/boot.img" ] || die "missing $GRUB_DIR/boot.img (apt-get install grub-pc-bin)"
+command -v grub-mkimage >/dev/null || die "missing grub-mkimage (apt-get install grub2-common)"
+
+# --- recipe hash ---------------------------------------------------------
+HASH=$(
+  cd "$HERE"
+  {
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    echo "suite=$SUITE arch=$ARCH"
+  } | sha256sum | cut -c1-16
+)
+
+FIX=${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}
+mkdir -p "$FIX"
+FIX=$(cd "$FIX" && pwd -P)
+OUT="$FIX/debian-$HASH.qcow2"
+
+if [ -f "$OUT" ]; then
+  echo "$OUT" >&3
+  exit 0
+fi
+
+# Serialise concurrent builds (lock the fixtures dir itself: no lock file).
+exec 9<"$FIX"
+flock 9
+if [ -f "$OUT" ]; then
+  echo "$OUT" >&3
+  exit 0
+fi
+
+START=$SECONDS
+CACHE="$FIX/debootstrap-cache/$SUITE-$ARCH"
+mkdir -p "$CACHE"
+WORK=$(mktemp -d "$FIX/.build-debian-$HASH.XXXXXX")
+ROOT="$WORK/root"
+CHILD=
+
+# --- cleanup -----------------------------------------------------------------
+mounts_under() {
+  # mount points at or below $1, deepest first
+  awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
+    sort -r
+}
+cleanup() {
+  local rc=$? m left
+  trap - EXIT INT TERM HUP
+  set +e
+  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+    log "stopping build process group $CHILD"
+    kill -TERM -- "-$CHILD" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$CHILD" 2>/dev/null
+    wait "$CHILD" 2>/dev/null
+  fi
+  for _ in 1 2 3; do
+    left=$(mounts_under "$ROOT")
+    [ -z "$left" ] && break
+    for m in $left; do umount "$m" 2>/dev/null || umount -l "$m"; done
+  done
+  if [ -n "$(mounts_under "$ROOT")" ]; then
+    log "WARNING: still mounted below $ROOT; NOT deleting $WORK"
+  else
+    rm -rf --one-file-system "$WORK"
+  fi
+  rm -f "$OUT.tmp"
+  if [ "$rc" != 0 ]; then log "build FAILED (exit $rc)"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Run a long command in its own process group, in the background, so that a
+# signal to this script is handled at once (bash defers traps while it waits
+# for a foreground child) and the trap can stop the whole group.
+run() {
+  setsid "$@" </dev/null &
+  CHILD=$!
+  local rc=0
+  wait "$CHILD" || rc=$?
+  CHILD=
+  return "$rc"
+}
+
+log "recipe hash $HASH; building $OUT"
+log "workdir $WORK; .deb cache $CACHE"
+
+# --- 1. root tree --------------------------------------------------------------
+PKGS=$(sed -e 's/#.*//' "$HERE/packages.list" | tr -s ' \t\n' '\n' | grep -v '^$' | paste -sd, -)
+
+log "debootstrap first stage ($SUITE, minbase + $(tr ',' '\n' <<<"$PKGS" | wc -l) packages)"
+run debootstrap --foreign --arch="$ARCH" --variant=minbase --merged-usr \
+  --include="$PKGS" --cache-dir="$CACHE" "$SUITE" "$ROOT" "$MIRROR"
+
+log "preseeding dpkg/initramfs configuration"
+cp -a "$HERE/preseed/." "$ROOT/"
+# fstab before the kernel is installed: initramfs-tools' fsck hook then puts
+# e2fsck in the initrd and the root fs is checked there, as on Debian's images
+UUID=$(cat /proc/sys/kernel/random/uuid)
+cat >"$ROOT/etc/fstab" <<EOF
+# <file system>	<mount point>	<type>	<options>	<dump>	<pass>
+UUID=$UUID	/	ext4	rw,discard,errors=remount-ro	0	1
+EOF
+# build-time only: no fsync storm in dpkg
+echo force-unsafe-io >"$ROOT/etc/dpkg/dpkg.cfg.d/00-testcloud-build-unsafe-io"
+# never start services in the chroot (debootstrap also does this while it runs)
+printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+
+log "debootstrap second stage (chroot)"
+run env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+  chroot "$ROOT" /debootstrap/debootstrap --second-stage || {
+  tail -n 60 "$ROOT/debootstrap/debootstrap.log" >&2 || true
+  die "debootstrap second stage failed"
+}
+[ -z "$(mounts_under "$ROOT")" ] || die "mounts left below $ROOT after second stage"
+
+log "configuring the image"
+KVER=$(cd "$ROOT/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n1)
+[ -n "$KVER" ] || die "no kernel installed"
+[ -s "$ROOT/boot/initrd.img-$KVER" ] || die "no initrd for $KVER"
+[ -e "$ROOT/vmlinuz" ] && [ -e "$ROOT/initrd.img" ] || die "missing /vmlinuz or /initrd.img symlink"
+
+cp -a "$HERE/overlay/." "$ROOT/"
+
+
+CMDLINE="root=UUID=$UUID ro console=tty0 console=ttyS0,115200 earlyprintk=ttyS0,115200 consoleblank=0 net.ifnames=0"
+mkdir -p "$ROOT/boot/grub/i386-pc"
+cp "$GRUB_DIR"/*.mod "$GRUB_DIR"/*.lst "$ROOT/boot/grub/i386-pc/"
+cat >"$ROOT/boot/grub/grub.cfg" <<EOF
+# testcloud fixture: written by scripts/images/debian/build.sh (no grub-pc in
+# the image; /vmlinuz and /initrd.img follow kernel upgrades)
+serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
+terminal_input serial console
+terminal_output serial console
+set default=0
+set timeout=0
+set timeout_style=hidden
+search --no-floppy --fs-uuid --set=root --hint=hd0,msdos1 $UUID
+menuentry 'Debian GNU/Linux 12 (testcloud)' {
+	echo 'Loading Linux ...'
+	linux /vmlinuz $CMDLINE
+	echo 'Loading initial ramdisk ...'
+	initrd /initrd.img
+}
+EOF
+
+# units: networkd (renders netplan config from cloud-init) + wait-online;
+# drop periodic jobs that only cost time in short-lived test VMs.
+systemctl --root="$ROOT" enable systemd-networkd.service systemd-resolved.service ssh.service >&2
+for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
+         e2scrub_reap.service fstrim.timer man-db.timer; do
+  if [ -e "$ROOT/usr/lib/systemd/system/$u" ] || [ -e "$ROOT/lib/systemd/system/$u" ]; then
+    systemctl --root="$ROOT" disable "$u" >&2
+  fi
+done
+ln -sfn ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
+
+# no password anywhere: every shadow entry must be locked ('*' or '!...')
+if awk -F: '$2 != "*" && $2 !~ /^!/ { bad = 1; print "password set for " $1 > "/dev/stderr" } END { exit bad }' "$ROOT/etc/shadow"; then :; else
+  die "an account in /etc/shadow has a password"
+fi
+
+log "cleaning up the tree"
+rm -f "$ROOT/usr/sbin/policy-rc.d" "$ROOT/etc/dpkg/dpkg.cfg.d/00-testcloud-build-unsafe-io"
+rm -f "$ROOT"/etc/ssh/ssh_host_*
+: >"$ROOT/etc/machine-id"
+rm -f "$ROOT/var/lib/dbus/machine-id"
+: >"$ROOT/etc/hostname"
+rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/cache/apt/archives/*.deb \
+  "$ROOT"/var/cache/apt/archives/partial/* "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old
+: >"$ROOT/var/lib/dpkg/available"
+rm -rf "$ROOT"/var/log/apt "$ROOT"/var/log/*.log "$ROOT"/var/log/journal/*
+find "$ROOT/tmp" "$ROOT/var/tmp" "$ROOT/run" "$ROOT/dev" -mindepth 1 -delete
+rm -rf "$ROOT/debootstrap"
+mkdir -p "$ROOT/var/lib/apt/lists/partial"
+
+# --- 3. disk -------------------------------------------------------------------
+RAW="$WORK/disk.raw"
+log "partitioning ${DISK_MIB} MiB raw disk"
+truncate -s "${DISK_MIB}M" "$RAW"
+DISK_ID=$(printf '0x%s' "${HASH:0:8}")
+printf 'label: dos\nlabel-id: %s\nstart=%s, type=83, bootable\n' "$DISK_ID" "$PART_START_SECTOR" |
+  sfdisk --quiet --no-reread --no-tell-kernel "$RAW" >&2
+PART_BYTES=$(( DISK_MIB * 1024 * 1024 - PART_START_SECTOR * 512 ))
+OFFSET=$(( PART_START_SECTOR * 512 ))
+
+log "mkfs.ext4 -d (root fs from the tree, uuid $UUID)"
+# metadata_csum_seed/orphan_file: not understood by GRUB 2.06 / older tools
+run mkfs.ext4 -q -F -L "$FS_LABEL" -U "$UUID" -O '^metadata_csum_seed,^orphan_file' \
+  -E "offset=$OFFSET" -d "$ROOT" "$RAW" "$(( PART_BYTES / 1024 ))k"
+run e2fsck -fn "$RAW?offset=$OFFSET" >&2
+
+log "installing GRUB (i386-pc) into the MBR gap"
+cat >"$WORK/early.cfg" <<EOF
+search --no-floppy --fs-uuid --set=root --hint=hd0,msdos1 $UUID
+set prefix=(\$root)/boot/grub
+EOF
+grub-mkimage -O i386-pc -o "$WORK/core.img" -c "$WORK/early.cfg" -p '(hd0,msdos1)/boot/grub' \
+  biosdisk part_msdos ext2 search search_fs_uuid search_label normal linux configfile \
+  serial terminal echo test
+CORE_SIZE=$(stat -c %s "$WORK/core.img")
+[ "$CORE_SIZE" -le $(( (PART_START_SECTOR - 1) * 512 )) ] || die "core.img too big ($CORE_SIZE bytes)"
+cp "$GRUB_DIR/boot.img" "$WORK/boot.img"
+# as grub-setup does for a hard disk: kernel_sector (0x5c, le64) = 1,
+# boot_drive (0x64) = 0xff (use BIOS drive), NOP out the drive check jump (0x66)
+printf '\x01\x00\x00\x00\x00\x00\x00\x00' | dd of="$WORK/boot.img" bs=1 seek=$((0x5c)) conv=notrunc status=none
+printf '\xff' | dd of="$WORK/boot.img" bs=1 seek=$((0x64)) conv=notrunc status=none
+printf '\x90\x90' | dd of="$WORK/boot.img" bs=1 seek=$((0x66)) conv=notrunc status=none
+# MBR: boot code only (bytes 0..439): keep disk id + partition table + 0x55aa
+dd if="$WORK/boot.img" of="$RAW" bs=440 count=1 conv=notrunc status=none
+dd if="$WORK/core.img" of="$RAW" bs=512 seek=1 conv=notrunc status=none
+sfdisk --quiet --dump "$RAW" >&2 || die "partition table damaged"
+
+# --- 4. qcow2 -----------------------------------------------------------------
+log "converting to qcow2"
+run qemu-img convert -f raw -O qcow2 -c -o cluster_size=65536 "$RAW" "$OUT.tmp"
+mv -f "$OUT.tmp" "$OUT"
+qemu-img info "$OUT" >&2
+log "done in $(( SECONDS - START )) s: $OUT"
+echo "$OUT" >&3

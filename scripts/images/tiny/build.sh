@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# Build (or find in the cache) the testcloud "tiny" test disk image: a few-MiB
+# BIOS-bootable qcow2 that behaves like a distro cloud image (own MBR +
+# syslinux bootloader, Debian cloud kernel, busybox + dropbear initramfs that
+# reads a cloud-init NoCloud seed) and boots in seconds under TCG.
+#
+#   bash scripts/images/tiny/build.sh
+#
+# stdout: exactly one line, the absolute path of the image
+#         ${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}/tiny-<hash16>.qcow2
+# stderr: logs. Exit 0 on success (cached or built), non-zero on failure, in
+# which case no image (nor <image>.tmp) is left in the cache.
+#
+# <hash16> = first 16 hex digits of a sha256 over every file of this
+# directory plus the versions of the Debian packages used (kernel,
+# busybox-static, dropbear-bin, syslinux) and the bytes of the host binaries
+# and shared libraries copied into the image.
+#
+# Needs (Debian): apt (for `apt-get download` of the kernel), dpkg, kmod
+# (depmod), busybox-static, dropbear-bin, cpio, gzip, dosfstools, mtools,
+# syslinux, syslinux-common, fdisk (sfdisk), qemu-utils, util-linux (flock).
+# No loop devices, no mount, no root-only operations except what apt needs.
+set -euo pipefail
+umask 022
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FIX=${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}
+MBR_BIN=/usr/lib/syslinux/mbr/mbr.bin
+
+T_START=$(date +%s%N)
+log() { printf 'tiny-build: [%5.1fs] %s\n' "$((($(date +%s%N) - T_START) / 1000000))e-3" "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+for c in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip sha256sum mkfs.vfat mcopy mdir syslinux sfdisk qemu-img flock ldd; do
+	command -v "$c" >/dev/null 2>&1 || die "missing command '$c' (see the header of $0 for the packages needed)"
+done
+[ -f "$MBR_BIN" ] || die "missing $MBR_BIN (apt-get install syslinux-common)"
+
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+
+# ------------------------------------------------------------ inputs
+# Kernel package + version from the linux-image-cloud-amd64 metapackage
+# (its Depends is "linux-image-X-cloud-amd64 (= VER)"). apt-cache takes ~1 s
+# here (no pkgcache.bin), so the answer is cached in the fixtures dir, keyed
+# on the apt lists / dpkg status / apt config it depends on.
+resolve_kernel() {
+	local show dep
+	show=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null) || return 1
+	dep=$(printf '%s\n' "$show" | awk '/^Depends:/ { sub(/^Depends: */, ""); print; exit }' | tr ',|' '\n\n' |
+		sed -n 's/^ *\(linux-image-[^ ]*-cloud-amd64\)\( *(= *\([^)]*\))\)\{0,1\} *$/\1 \3/p' | head -n 1)
+	set -- $dep
+	[ -n "${1:-}" ] || return 1
+	if [ -z "${2:-}" ]; then
+		set -- "$1" "$(apt-cache show --no-all-versions "$1" 2>/dev/null | awk '/^Version:/ { print $2; exit }')"
+	fi
+	[ -n "$2" ] || return 1
+	echo "$1 $2"
+}
+mkdir -p "$FIX" 2>/dev/null || die "cannot create fixtures dir $FIX"
+FIX=$(cd "$FIX" && pwd -P)
+APT_KEY=$({ stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* /var/lib/dpkg/status \
+	/etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/preferences /etc/apt/preferences.d/* \
+	2>/dev/null || true; } | sha256sum | cut -c1-16)
+KRES="$FIX/.tiny-kernel-$APT_KEY"
+if [ -s "$KRES" ] && read -r KPKG KVER <"$KRES" && [ -n "$KVER" ]; then
+	:
+else
+	read -r KPKG KVER < <(resolve_kernel) || true
+	[ -n "${KVER:-}" ] || die "cannot resolve the kernel of linux-image-cloud-amd64 (run apt-get update?)"
+	rm -f "$FIX"/.tiny-kernel-*
+	echo "$KPKG $KVER" >"$KRES.$$" && mv -f "$KRES.$$" "$KRES" || rm -f "$KRES.$$"
+fi
+KREL=${KPKG#linux-image-}
+
+BB_VER=$(pkgver busybox-static)
+DB_VER=$(pkgver dropbear-bin)
+SL_VER=$(pkgver syslinux)
+SLC_VER=$(pkgver syslinux-common)
+[ -n "$BB_VER" ] || die "busybox-static is not installed (apt-get install busybox-static)"
+[ -n "$DB_VER" ] || die "dropbear-bin is not installed (apt-get install dropbear-bin)"
+
+BUSYBOX=/bin/busybox
+[ -x "$BUSYBOX" ] || die "$BUSYBOX missing (busybox-static)"
+if ldd "$BUSYBOX" 2>&1 | grep -q '=>'; then die "$BUSYBOX is not static (install busybox-static, not busybox)"; fi
+DROPBEAR_BINS="/usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/dropbearconvert /usr/bin/dbclient"
+for b in $DROPBEAR_BINS; do [ -x "$b" ] || die "$b missing (dropbear-bin)"; done
+# shared libraries (and the ELF interpreter) the dropbear binaries need
+# shellcheck disable=SC2086
+LIBS=$(ldd $DROPBEAR_BINS 2>/dev/null | awk '
+	$2 == "=>" && $3 ~ /^\// { print $3 }
+	$1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u)
+[ -n "$LIBS" ] || die "could not list the shared libraries of dropbear (ldd)"
+
+recipe_hash() {
+	{
+		echo "testcloud-tiny recipe v1"
+		(cd "$HERE" && find . -type f ! -name '*~' ! -name '.*.swp' | sort) | while read -r f; do
+			if [ -x "$HERE/$f" ]; then x=x; else x=-; fi
+			printf '%s %s %s\n' "$f" "$x" "$(sha256sum <"$HERE/$f" | cut -d' ' -f1)"
+		done
+		echo "$KPKG=$KVER"
+		echo "busybox-static=$BB_VER"
+		echo "dropbear-bin=$DB_VER"
+		echo "syslinux=$SL_VER syslinux-common=$SLC_VER"
+		# shellcheck disable=SC2086
+		sha256sum $BUSYBOX $DROPBEAR_BINS $LIBS $MBR_BIN
+	} | sha256sum | cut -c1-16
+}
+HASH=$(recipe_hash)
+OUT="$FIX/tiny-$HASH.qcow2"
+
+if [ -f "$OUT" ]; then
+	log "cached: $OUT"
+	echo "$OUT"
+	exit 0
+fi
+
+# ------------------------------------------------------------ build
+# one builder at a time per cache dir (both would write $OUT.tmp)
+exec 9>"$FIX/.tiny-build.lock"
+flock 9
+if [ -f "$OUT" ]; then
+	log "cached (built concurrently): $OUT"
+	echo "$OUT"
+	exit 0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/testcloud-tiny.XXXXXX")
+cleanup() {
+	rm -rf "$TMP"
+	rm -f "$OUT.tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+log "building $OUT (kernel $KPKG $KVER, busybox $BB_VER, dropbear $DB_VER)"
+
+# --- kernel package (download cache: $FIX/downloads)
+DL="$FIX/downloads"
+mkdir -p "$DL"
+DEB="$DL/${KPKG}_${KVER//:/%3a}_amd64.deb"
+if [ -f "$DEB" ] && dpkg-deb --info "$DEB" >/dev/null 2>&1; then
+	log "using cached $DEB"
+else
+	mkdir -p "$TMP/dl"
+	chmod 0755 "$TMP"
+	id _apt >/dev/null 2>&1 && chown _apt "$TMP/dl" 2>/dev/null || true
+	log "apt-get download $KPKG=$KVER"
+	(cd "$TMP/dl" && apt-get download -q "$KPKG=$KVER") >&2 || die "apt-get download $KPKG=$KVER failed"
+	got=$(ls "$TMP"/dl/*.deb 2>/dev/null | head -n 1)
+	[ -n "$got" ] && dpkg-deb --info "$got" >/dev/null || die "downloaded package is missing or broken"
+	mv "$got" "$DEB.part.$$"
+	mv "$DEB.part.$$" "$DEB"
+fi
+log "extracting kernel"
+dpkg-deb -x "$DEB" "$TMP/k"
+[ -d "$TMP/k/lib/modules/$KREL" ] || { [ -d "$TMP/k/usr/lib/modules/$KREL" ] && mkdir -p "$TMP/k/lib" && ln -s ../usr/lib/modules "$TMP/k/lib/modules"; }
+KM="$TMP/k/lib/modules/$KREL"
+VMLINUZ="$TMP/k/boot/vmlinuz-$KREL"
+[ -f "$VMLINUZ" ] || die "no vmlinuz-$KREL in $KPKG"
+[ -d "$KM" ] || die "no modules dir for $KREL in $KPKG"
+depmod -b "$TMP/k" "$KREL"
+
+# --- initramfs tree (merged-/usr layout: sbin, usr/bin, usr/sbin -> bin)
+R="$TMP/root"
+mkdir -p "$R"/{bin,lib,lib64,etc/tiny,proc,sys,dev,run,tmp,root,home,mnt,var/log,var/lib,usr/share,usr/libexec}
+ln -s bin "$R/sbin"
+ln -s ../bin "$R/usr/bin"
+ln -s ../bin "$R/usr/sbin"
+ln -s ../lib "$R/usr/lib"
+ln -s /run "$R/var/run"
+chmod 1777 "$R/tmp"
+chmod 0700 "$R/root"
+
+# modules, in dependency order
+WANT=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$HERE/modules.list" | tr '\n' ' ')
+awk -v want="$WANT" '
+	function norm(p,   n) { n = p; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
+	function visit(n,   i, k, d) {
+		if (n in done) return
+		done[n] = 1
+		k = split(deps[n], d, " ")
+		for (i = 1; i <= k; i++) visit(norm(d[i]))
+		print path[n]
+	}
+	FILENAME ~ /modules\.dep$/ { p = $1; sub(/:$/, "", p); n = norm(p); path[n] = p; deps[n] = ""; for (i = 2; i <= NF; i++) deps[n] = deps[n] " " $i; next }
+	FILENAME ~ /modules\.builtin$/ { builtin[norm($1)] = 1; next }
+	END {
+		k = split(want, w, " ")
+		for (i = 1; i <= k; i++) {
+			opt = (w[i] ~ /\?$/); n = w[i]; sub(/\?$/, "", n); gsub(/-/, "_", n)
+			if (n in path) visit(n)
+			else if (n in builtin) printf "tiny-build: module %s is built in\n", n > "/dev/stderr"
+			else if (opt) printf "tiny-build: optional module %s not available\n", n > "/dev/stderr"
+			else { printf "tiny-build: ERROR: module %s not found\n", n > "/dev/stderr"; bad = 1 }
+		}
+		exit bad
+	}' "$KM/modules.dep" "$KM/modules.builtin" >"$R/etc/tiny/modules.load" || die "module resolution failed"
+while read -r ko; do
+	install -D -m 0644 "$KM/$ko" "$R/lib/modules/$KREL/$ko"
+done <"$R/etc/tiny/modules.load"
+cp "$KM/modules.builtin" "$KM/modules.builtin.modinfo" "$KM/modules.order" "$R/lib/modules/$KREL/"
+depmod -b "$R" "$KREL"
+log "modules: $(sed -e 's|.*/||' -e 's|\.ko$||' "$R/etc/tiny/modules.load" | tr '\n' ' ')"
+
+# busybox + its applet links (all in /bin, which every PATH directory is)
+cp "$BUSYBOX" "$R/bin/busybox"
+"$BUSYBOX" --install -s "$R/bin"
+ln -sf /bin/busybox "$R/init"
+
+# dropbear + its libraries
+for b in $DROPBEAR_BINS; do
+	cp -L "$b" "$R/bin/"
+done
+for l in $LIBS; do
+	mkdir -p "$R$(dirname "$l")"
+	cp -L "$l" "$R$l"
+done
+
+# recipe overlay (init scripts, shims, awk parsers)
+tar -C "$HERE/rootfs" -cf - . | tar -C "$R" -xf - --keep-directory-symlink --no-same-owner
+find "$R/etc" "$R/usr/libexec/tiny" -type f -exec chmod 0644 {} +
+chmod 0755 "$R"/etc/init.d/* "$R"/etc/acpi/PWRF/* "$R/bin/cloud-init" "$R/bin/sudo" \
+	"$R/usr/share/udhcpc/default.script" "$R/bin/bash" "$R/usr/libexec/tiny/console-shell"
+cat >"$R/etc/os-release" <<EOF
+PRETTY_NAME="testcloud tiny test image"
+NAME="testcloud-tiny"
+ID=testcloud-tiny
+VERSION_ID="$HASH"
+HOME_URL="https://example.invalid/testcloud"
+EOF
+printf 'hash=%s\nkernel=%s %s\nbusybox-static=%s\ndropbear-bin=%s\n' "$HASH" "$KPKG" "$KVER" "$BB_VER" "$DB_VER" >"$R/etc/tiny/build-info"
+
+# cpio (newc). The first, hand-made archive holds /dev/console so that the
+# kernel can give init a console without mknod on the build host.
+newc() { # NAME MODE(octal) RDEVMAJOR RDEVMINOR INO
+	local name=$1 mode=$((8#$2)) maj=$3 min=$4 ino=$5
+	local nsz=$((${#name} + 1))
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		"$ino" "$mode" 0 0 1 0 0 0 0 "$maj" "$min" "$nsz" 0
+	printf '%s\0' "$name"
+	local pad=$(((4 - (110 + nsz) % 4) % 4))
+	[ $pad -eq 0 ] || head -c "$pad" /dev/zero
+}
+{
+	newc dev 040755 0 0 1
+	newc dev/console 020600 5 1 2
+	newc 'TRAILER!!!' 0 0 0 0
+	(cd "$R" && find . -mindepth 1 -printf '%P\n' | sort | cpio -o -H newc -R 0:0 --quiet)
+} | gzip -6 -n >"$TMP/initrd.img"
+log "initramfs done"
+
+# --- disk: MBR (syslinux mbr.bin) + one active FAT16 partition at 1 MiB
+cp "$HERE/syslinux.cfg" "$TMP/syslinux.cfg"
+cp "$VMLINUZ" "$TMP/vmlinuz"
+MIB=1048576
+need=$(($(stat -c %s "$TMP/vmlinuz") + $(stat -c %s "$TMP/initrd.img")))
+PART_MB=$(((need + MIB - 1) / MIB + 8))
+[ $PART_MB -ge 32 ] || PART_MB=32
+DISK="$TMP/disk.raw"
+truncate -s $(((PART_MB + 1) * MIB)) "$DISK"
+printf 'label: dos\nlabel-id: 0x7e57c10d\nunit: sectors\n2048,%d,e,*\n' $((PART_MB * 2048)) |
+	sfdisk -q --no-reread --no-tell-kernel "$DISK" >&2
+dd if="$MBR_BIN" of="$DISK" bs=440 count=1 conv=notrunc status=none
+export MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null
+truncate -s $((PART_MB * MIB)) "$TMP/part.raw"
+mkfs.vfat -F 16 -n TINYBOOT -i 7e57c10d -h 2048 "$TMP/part.raw" >/dev/null
+mcopy -i "$TMP/part.raw" "$TMP/vmlinuz" "$TMP/initrd.img" "$TMP/syslinux.cfg" ::/
+dd if="$TMP/part.raw" of="$DISK" bs=$MIB seek=1 conv=notrunc,sparse status=none
+syslinux --install --offset $MIB "$DISK" >&2
+mdir -i "$DISK@@$MIB" -b ::/ >/dev/null || die "partition unreadable after syslinux --install"
+mdir -i "$DISK@@$MIB" ::/ >&2
+
+# --- qcow2
+log "disk image done, converting to qcow2"
+qemu-img convert -q -f raw -O qcow2 -c "$DISK" "$OUT.tmp"
+mv -f "$OUT.tmp" "$OUT"
+log "built $OUT ($(du -k "$OUT" | cut -f1) KiB on disk, initrd $(($(stat -c %s "$TMP/initrd.img") / 1024)) KiB)"
+echo "$OUT"

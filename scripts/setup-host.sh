@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 host for testcloud and its tests: packages, /dev/kvm,
+# the libvirt daemons and an isolated test network. Idempotent; run as root.
+set -euo pipefail
+
+PACKAGES=(
+  qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
+  openssh-client ovmf
+  # test image recipes
+  busybox-static dropbear-bin debootstrap mtools syslinux syslinux-common
+  grub-pc-bin grub2-common e2fsprogs fdisk dosfstools cpio xz-utils
+  # tests cross-check the seed and the domain XML with these
+  genisoimage xorriso util-linux
+)
+NETWORK=${TESTCLOUD_TEST_NETWORK:-testcloud-test}
+
+log() { printf 'setup-host: %s\n' "$*" >&2; }
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Without udev, /dev/kvm stays root-only and libvirt re-probes QEMU on every call (~60 s per start).
+if [[ -e /dev/kvm ]]; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
+
+if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+  systemctl start virtlogd libvirtd
+else
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+fi
+for _ in $(seq 50); do
+  virsh -c qemu:///system version >/dev/null 2>&1 && break
+  sleep 0.2
+done
+virsh -c qemu:///system version >/dev/null
+
+# An isolated network: no <forward>, DNS off, so test guests reach nothing but the host bridge.
+if ! virsh -c qemu:///system net-info "$NETWORK" >/dev/null 2>&1; then
+  log "defining isolated network $NETWORK"
+  xml=$(mktemp)
+  cat >"$xml" <<XML
+<network>
+  <name>$NETWORK</name>
+  <bridge name="tctest0" stp="off"/>
+  <dns enable="no"/>
+  <ip address="192.168.251.1" netmask="255.255.255.0">
+    <dhcp><range start="192.168.251.10" end="192.168.251.250"/></dhcp>
+  </ip>
+</network>
+XML
+  virsh -c qemu:///system net-define "$xml" >/dev/null
+  rm -f "$xml"
+fi
+virsh -c qemu:///system net-info "$NETWORK" | grep -q '^Active:.*yes' ||
+  virsh -c qemu:///system net-start "$NETWORK" >/dev/null
+log "host ready: libvirt up, network $NETWORK active"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up the host, builds testcloud and the test images, then runs every test
+# (unit, integration and the end-to-end suite that boots real VMs). Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-host.sh
+[[ -x node_modules/.bin/bun ]] || npm ci --no-audit --no-fund
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+bun run build
+TESTCLOUD_TINY_IMAGE=$(bash scripts/images/tiny/build.sh)
+TESTCLOUD_DEBIAN_IMAGE=$(bash scripts/images/debian/build.sh)
+export TESTCLOUD_TINY_IMAGE TESTCLOUD_DEBIAN_IMAGE
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+bun test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# bun's summary is " N pass" / " N fail"; print the plain closing line CI reads too.
+pass=$(grep -Eo '^ *[0-9]+ pass$' "$log" | tail -1 | tr -dc 0-9)
+fail=$(grep -Eo '^ *[0-9]+ fail$' "$log" | tail -1 | tr -dc 0-9)
+echo "${pass:-0} passed, ${fail:-0} failed"
+exit "$status"

@@ -1,0 +1,87 @@
+// Shared setup of the end-to-end suite: the compiled binary, the test images,
+// a private data dir, and a sweep that removes every VM a test made.
+import { afterAll } from "bun:test";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const BIN = resolve(import.meta.dir, "../../dist/testcloud");
+export const NETWORK = process.env.TESTCLOUD_TEST_NETWORK ?? "testcloud-test";
+export const URI = "qemu:///system";
+
+/** Path of a test image built by scripts/images/<kind>/build.sh; a missing one fails the suite. */
+export function testImage(kind: "tiny" | "debian"): string {
+  const variable = `TESTCLOUD_${kind.toUpperCase()}_IMAGE`;
+  const path = process.env[variable];
+  if (!path || !existsSync(path)) {
+    throw new Error(`${variable} must name a built image: run "bash scripts/images/${kind}/build.sh"`);
+  }
+  return path;
+}
+
+if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "bun run build" first`);
+
+/** A private data dir for this test file; its instances are swept after the file's tests. */
+export const dataDir = mkdtempSync(join(tmpdir(), "testcloud-e2e-"));
+// QEMU runs as libvirt-qemu under qemu:///system and must traverse the data dir.
+chmodSync(dataDir, 0o755);
+const made = new Set<string>();
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs dist/testcloud with the suite's data dir; parses stdout as JSON when it is. */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const proc = Bun.spawn([BIN, "--connect", URI, ...args], {
+    env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  let json: any = null;
+  try {
+    json = JSON.parse(stdout);
+  } catch {}
+  return { exitCode, stdout, stderr, json };
+}
+
+/** A unique instance name, remembered so the sweep removes it even when a test fails. */
+export function uniqueName(prefix: string): string {
+  const name = `tce2e-${prefix}-${Math.random().toString(36).slice(2, 7)}`;
+  made.add(name);
+  return name;
+}
+
+/** Runs virsh directly, to check what testcloud left in libvirt. */
+export async function virsh(...args: string[]) {
+  const proc = Bun.spawn(["virsh", "-q", "-c", URI, ...args], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, exitCode] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  return { stdout, exitCode };
+}
+
+/** True when neither a domain nor a directory of that name is left behind. */
+export async function leftBehind(name: string): Promise<string[]> {
+  const left: string[] = [];
+  if ((await virsh("dominfo", name)).exitCode === 0) left.push(`domain ${name}`);
+  if (existsSync(join(dataDir, "instances", name))) left.push(`directory ${name}`);
+  return left;
+}
+
+afterAll(async () => {
+  for (const name of made) {
+    if ((await virsh("dominfo", name)).exitCode === 0) {
+      await virsh("destroy", name);
+      await virsh("undefine", "--nvram", name);
+    }
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});

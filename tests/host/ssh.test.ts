@@ -1,0 +1,156 @@
+import { describe, expect, test } from "bun:test";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { ToolError } from "../../lib/errors.ts";
+import { generateKeyPair, probeSsh, sshArgv, sshOptions, type SshTarget } from "../../lib/host/ssh.ts";
+import { run } from "../../lib/host/run.ts";
+import { fakeRunner, requireTool, useTempDirs } from "../_helpers.ts";
+
+const target: SshTarget = {
+  host: "192.168.122.10",
+  port: 2222,
+  user: "cloud-user",
+  keyPath: "/data/instances/tiny/id_ed25519",
+  knownHostsPath: "/data/instances/tiny/known_hosts",
+  hostKeyAlias: "testcloud-tiny",
+};
+
+/** The value of every `-o Key=value` option, keyed by Key. */
+function options(argv: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  argv.forEach((arg, i) => {
+    if (arg !== "-o") return;
+    const [key, ...value] = (argv[i + 1] ?? "").split("=");
+    found.set(key!, value.join("="));
+  });
+  return found;
+}
+
+/** The value following a short flag such as -p. */
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+describe("sshOptions", () => {
+  const argv = sshOptions(target);
+  const o = options(argv);
+
+  test("checks host keys strictly against the instance's own known_hosts", () => {
+    expect(o.get("StrictHostKeyChecking")).toBe("yes");
+    expect(o.get("UserKnownHostsFile")).toBe(target.knownHostsPath);
+    expect(o.get("GlobalKnownHostsFile")).toBe("/dev/null");
+  });
+
+  test("records the host key under the alias, not the address", () => {
+    expect(o.get("HostKeyAlias")).toBe("testcloud-tiny");
+  });
+
+  test("offers only the instance's key", () => {
+    expect(o.get("IdentitiesOnly")).toBe("yes");
+    expect(flag(argv, "-i")).toBe(target.keyPath);
+  });
+
+  test("uses the target's port", () => {
+    expect(flag(argv, "-p")).toBe("2222");
+  });
+
+  test("ignores the user's ssh config", () => {
+    expect(flag(argv, "-F")).toBe("/dev/null");
+  });
+});
+
+describe("sshArgv", () => {
+  test("ends with the destination when there is no command", () => {
+    const argv = sshArgv(target);
+    expect(argv[0]).toBe("ssh");
+    expect(argv.at(-1)).toBe("cloud-user@192.168.122.10");
+    expect(argv).not.toContain("--");
+  });
+
+  test("puts -- between the destination and the command", () => {
+    const argv = sshArgv(target, ["uptime"]);
+    expect(argv.slice(-3)).toEqual(["cloud-user@192.168.122.10", "--", "uptime"]);
+  });
+
+  test("passes a single word on as a shell command line, like plain ssh", () => {
+    const argv = sshArgv(target, ["ls -la /tmp | wc -l"]);
+    expect(argv.slice(argv.indexOf("--") + 1)).toEqual(["ls -la /tmp | wc -l"]);
+  });
+
+  test("quotes several words one by one into one remote command line", () => {
+    const argv = sshArgv(target, ["ls", "-la", "/tmp"]);
+    expect(argv.slice(argv.indexOf("--") + 1)).toEqual(["ls -la /tmp"]);
+  });
+
+  test("several words reach the remote shell as the exact argv", async () => {
+    const words = ["printf", "%s\\n", "a b", "it's", "$HOME", "`id`", "*", "", "x;y", "ünï"];
+    const remote = sshArgv(target, words).slice(-1)[0]!;
+    // The remote side runs the line with `$SHELL -c`; sh shows what arrives.
+    const result = await run(["sh", "-c", remote]);
+    expect(result.stdout).toBe(words.slice(2).map((w) => `${w}\n`).join(""));
+  });
+
+  test("keeps a command that starts with a dash after --, so ssh cannot read it as an option", () => {
+    const argv = sshArgv(target, ["-oProxyCommand=evil"]);
+    expect(argv.slice(argv.indexOf("--") + 1)).toEqual(["-oProxyCommand=evil"]);
+  });
+
+  test("places extra options before the destination", () => {
+    const argv = sshArgv(target, ["true"], ["-T"]);
+    expect(argv.indexOf("-T")).toBeLessThan(argv.indexOf("cloud-user@192.168.122.10"));
+    expect(argv.indexOf("-T")).toBeGreaterThan(argv.indexOf("-F"));
+  });
+});
+
+describe("probeSsh", () => {
+  test("is true when ssh exits 0", async () => {
+    const run = fakeRunner(() => ({ exitCode: 0 }));
+    expect(await probeSsh(target, run)).toBe(true);
+  });
+
+  test("is false when ssh fails, without throwing", async () => {
+    const run = fakeRunner(() => ({ exitCode: 255, stderr: "Connection refused" }));
+    expect(await probeSsh(target, run)).toBe(false);
+  });
+
+  test("never prompts and gives up on a dead address quickly", async () => {
+    const run = fakeRunner();
+    await probeSsh(target, run);
+    const call = run.calls[0]!;
+    expect(options(call.argv).get("BatchMode")).toBe("yes");
+    expect(options(call.argv).get("ConnectTimeout")).toBe("3");
+    expect(call.argv.slice(call.argv.indexOf("--") + 1)).toEqual(["true"]);
+    expect(call.options.allowFailure).toBe(true);
+    expect(call.options.timeoutMs).toBeGreaterThan(0);
+  });
+});
+
+describe("generateKeyPair", () => {
+  const tempDir = useTempDirs();
+
+  test("generates an ed25519 pair with ssh-keygen", async () => {
+    requireTool("ssh-keygen", "openssh-client");
+    const path = join(await tempDir(), "id_ed25519");
+    const pair = await generateKeyPair(path, "testcloud@tiny");
+    expect(pair.privateKey).toStartWith("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    expect(pair.privateKey).toEndWith("-----END OPENSSH PRIVATE KEY-----\n");
+    expect(pair.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]+=* testcloud@tiny$/);
+    expect(await Bun.file(`${path}.pub`).text()).toBe(`${pair.publicKey}\n`);
+    expect((await stat(path)).mode & 0o077).toBe(0);
+  });
+
+  test("generates a different key every time", async () => {
+    const dir = await tempDir();
+    const a = await generateKeyPair(join(dir, "a"), "a");
+    const b = await generateKeyPair(join(dir, "b"), "a");
+    expect(a.publicKey).not.toBe(b.publicKey);
+  });
+
+  test("refuses to overwrite an existing key", async () => {
+    const path = join(await tempDir(), "id_ed25519");
+    const first = await generateKeyPair(path, "one");
+    await expect(generateKeyPair(path, "two")).rejects.toBeInstanceOf(ToolError);
+    expect(await Bun.file(path).text()).toBe(first.privateKey);
+  });
+});

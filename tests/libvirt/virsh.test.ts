@@ -1,0 +1,209 @@
+import { describe, expect, test } from "bun:test";
+import { LibvirtUnavailableError, NotFoundError, ToolError } from "../../lib/errors.ts";
+import {
+  connect,
+  destroyDomain,
+  domainState,
+  isOurDomain,
+  listDomains,
+  networkActive,
+  networkLeases,
+  parseDomainList,
+  parseLeases,
+  undefineDomain,
+  virsh,
+} from "../../lib/libvirt/virsh.ts";
+import { fakeRunner, fixture, requireTool } from "../_helpers.ts";
+
+const URI = "qemu:///system";
+
+// Real stderr of virsh 9.0 for each failure class.
+const UNREACHABLE =
+  "error: failed to connect to the hypervisor\n" +
+  "error: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n";
+const NO_DOMAIN = "error: failed to get domain 'nosuch'\nerror: Domain not found: no domain with matching name 'nosuch'\n";
+const NO_NETWORK = "error: failed to get network 'nonet'\nerror: Network not found: no network with matching name 'nonet'\n";
+const NOT_RUNNING = "error: Failed to destroy domain 'tiny'\nerror: Requested operation is not valid: domain is not running\n";
+const OTHER = "error: Failed to start domain 'tiny'\nerror: internal error: process exited while connecting to monitor\n";
+
+const read = (name: string) => Bun.file(fixture(name)).text();
+
+describe("parseDomainList", () => {
+  test("reads names and states from `virsh -q list --all`", async () => {
+    // Captured from virsh 9.0: one running and one defined-but-off domain.
+    expect(parseDomainList(await read("virsh-list-all.txt"))).toEqual(
+      new Map([
+        ["tc-capture-run", "running"],
+        ["tc-capture-off", "shut off"],
+      ]),
+    );
+  });
+
+  test("keeps multi-word states such as 'in shutdown'", () => {
+    expect(parseDomainList(" 7    web-1   in shutdown\n")).toEqual(new Map([["web-1", "in shutdown"]]));
+  });
+
+  test("is empty for the empty output of a host without domains", () => {
+    expect(parseDomainList("")).toEqual(new Map());
+    expect(parseDomainList("\n")).toEqual(new Map());
+  });
+});
+
+describe("parseLeases", () => {
+  test("maps each MAC to its IPv4 address, ignoring IPv6 leases", async () => {
+    // virsh 9.0 `net-dhcp-leases -q` column format.
+    expect(parseLeases(await read("virsh-net-dhcp-leases.txt"))).toEqual(
+      new Map([
+        ["52:54:00:aa:bb:cc", "192.168.250.10"],
+        ["52:54:00:11:22:33", "192.168.250.11"],
+        ["52:54:00:de:ad:01", "192.168.250.12"],
+      ]),
+    );
+  });
+
+  test("lowercases MAC addresses", () => {
+    const line = " 2026-11-25 22:10:33   52:54:00:AA:BB:CC   ipv4   10.0.0.5/24   h   -\n";
+    expect(parseLeases(line)).toEqual(new Map([["52:54:00:aa:bb:cc", "10.0.0.5"]]));
+  });
+
+  test("is empty when there are no leases", () => {
+    expect(parseLeases("")).toEqual(new Map());
+  });
+});
+
+describe("virsh", () => {
+  test("runs virsh quietly against the connection URI", async () => {
+    const run = fakeRunner(() => ({ stdout: "running\n" }));
+    const result = await virsh(connect(URI, run), ["domstate", "tiny"]);
+    expect(run.calls[0]!.argv).toEqual(["virsh", "-q", "-c", URI, "domstate", "tiny"]);
+    expect(result.stdout).toBe("running\n");
+  });
+
+  const failures: [string, string, new (...args: never[]) => Error][] = [
+    ["an unreachable daemon", UNREACHABLE, LibvirtUnavailableError],
+    ["a missing domain", NO_DOMAIN, NotFoundError],
+    ["a missing network", NO_NETWORK, NotFoundError],
+    ["any other failure", OTHER, ToolError],
+  ];
+
+  test.each(failures)("maps %s to its error class", async (_label, stderr, errorClass) => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr }));
+    const error = await virsh(connect(URI, run), ["start", "tiny"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(errorClass);
+  });
+
+  test("names the URI and a next step when libvirt is unreachable", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: UNREACHABLE }));
+    const error = (await virsh(connect(URI, run), ["list"]).catch((e: unknown) => e)) as LibvirtUnavailableError;
+    expect(error.message).toContain(`"${URI}"`);
+    expect(error.exitCode).toBe(9);
+    expect(error.hint).toContain("--connect");
+  });
+
+  test("a ToolError carries virsh's argv and stderr", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: OTHER }));
+    const error = (await virsh(connect(URI, run), ["start", "tiny"]).catch((e: unknown) => e)) as ToolError;
+    expect(error.argv).toEqual(["virsh", "-q", "-c", URI, "start", "tiny"]);
+    expect(error.stderr).toBe(OTHER);
+    expect(error.message).toEndWith("process exited while connecting to monitor");
+  });
+
+  test("returns a failed result when allowFailure is set", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
+    expect((await virsh(connect(URI, run), ["domstate", "nosuch"], true)).exitCode).toBe(1);
+  });
+});
+
+describe("domainState", () => {
+  test("returns the trimmed state", async () => {
+    const run = fakeRunner(() => ({ stdout: "shut off\n\n" }));
+    expect(await domainState(connect(URI, run), "tiny")).toBe("shut off");
+  });
+
+  test("returns null for a missing domain", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
+    expect(await domainState(connect(URI, run), "nosuch")).toBeNull();
+  });
+
+  test("throws LibvirtUnavailableError rather than reporting a missing domain", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: UNREACHABLE }));
+    await expect(domainState(connect(URI, run), "tiny")).rejects.toBeInstanceOf(LibvirtUnavailableError);
+  });
+});
+
+describe("destroyDomain and undefineDomain", () => {
+  test("destroying a domain that is not running is not an error", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NOT_RUNNING }));
+    await destroyDomain(connect(URI, run), "tiny");
+    expect(run.calls).toHaveLength(1);
+  });
+
+  test("any other destroy failure is an error", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: OTHER }));
+    await expect(destroyDomain(connect(URI, run), "tiny")).rejects.toBeInstanceOf(ToolError);
+  });
+
+  test("undefining a domain that is gone is not an error", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
+    await undefineDomain(connect(URI, run), "nosuch");
+    expect(run.calls[0]!.argv.slice(-2)).toEqual(["--nvram", "nosuch"]);
+  });
+
+  test("any other undefine failure is an error", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: OTHER }));
+    await expect(undefineDomain(connect(URI, run), "tiny")).rejects.toBeInstanceOf(ToolError);
+  });
+});
+
+describe("networkActive, networkLeases and isOurDomain", () => {
+  const netInfo = (active: string) =>
+    `Name:           default\nUUID:           d7e22300-300a-4bb5-8b17-e0505da785d5\nActive:         ${active}\nPersistent:     yes\nAutostart:      no\nBridge:         virbr0\n\n`;
+
+  test("networkActive reads the Active line of net-info", async () => {
+    expect(await networkActive(connect(URI, fakeRunner(() => ({ stdout: netInfo("yes") }))), "default")).toBe(true);
+    expect(await networkActive(connect(URI, fakeRunner(() => ({ stdout: netInfo("no") }))), "default")).toBe(false);
+  });
+
+  test("networkActive on a missing network is a NotFoundError", async () => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_NETWORK }));
+    await expect(networkActive(connect(URI, run), "nonet")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test("networkLeases parses net-dhcp-leases of the named network", async () => {
+    const leases = await read("virsh-net-dhcp-leases.txt");
+    const run = fakeRunner(() => ({ stdout: leases }));
+    const result = await networkLeases(connect(URI, run), "tcnet");
+    expect(run.calls[0]!.argv.slice(-2)).toEqual(["net-dhcp-leases", "tcnet"]);
+    expect(result.get("52:54:00:aa:bb:cc")).toBe("192.168.250.10");
+  });
+
+  test("isOurDomain is true only when our metadata element is present", async () => {
+    const ours = fakeRunner(() => ({ stdout: "<instance>\n  <dir>/d</dir>\n</instance>\n" }));
+    const theirs = fakeRunner(() => ({
+      exitCode: 1,
+      stderr: "error: metadata not found: Requested metadata element is not present\n",
+    }));
+    expect(await isOurDomain(connect(URI, ours), "tiny", "urn:x")).toBe(true);
+    expect(await isOurDomain(connect(URI, theirs), "tiny", "urn:x")).toBe(false);
+    expect(ours.calls[0]!.argv.slice(-3)).toEqual(["metadata", "tiny", "urn:x"]);
+  });
+});
+
+// The real virsh against libvirt's built-in test driver: no daemon, one domain "test".
+describe("virsh with the real tool", () => {
+  const conn = connect("test:///default");
+
+  test("listDomains reads the test driver's domain", async () => {
+    requireTool("virsh", "libvirt-clients");
+    expect(await listDomains(conn)).toEqual(new Map([["test", "running"]]));
+  });
+
+  test("domainState is null for a domain the driver does not have", async () => {
+    expect(await domainState(conn, "testcloud-no-such-domain")).toBeNull();
+  });
+
+  test("an unknown URI is a LibvirtUnavailableError", async () => {
+    const error = await listDomains(connect("qemu:///testcloud-nowhere")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LibvirtUnavailableError);
+  });
+});
