@@ -10,7 +10,7 @@ PACKAGES=(
   busybox-static dropbear-bin debootstrap mtools syslinux syslinux-common
   grub-pc-bin grub2-common e2fsprogs fdisk dosfstools cpio xz-utils
   # tests cross-check the seed and the domain XML with these
-  genisoimage xorriso util-linux
+  genisoimage xorriso util-linux libxml2-utils
 )
 NETWORK=${TESTCLOUD_TEST_NETWORK:-testcloud-test}
 

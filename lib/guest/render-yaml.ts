@@ -19,7 +19,7 @@ function renderMap(map: { [key: string]: YamlValue }, indent: number): string[] 
   const pad = " ".repeat(indent);
   const lines: string[] = [];
   for (const [key, value] of Object.entries(map)) {
-    const k = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+    const k = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : quote(key);
     lines.push(...renderEntry(`${pad}${k}:`, value, indent));
   }
   return lines;
@@ -34,7 +34,7 @@ function renderSeq(items: YamlValue[], indent: number): string[] {
       const inner = renderMap(item, indent + 2);
       lines.push(`${pad}- ${inner[0]!.trimStart()}`, ...inner.slice(1));
     } else if (Array.isArray(item) && item.every((v) => !isMap(v) && !Array.isArray(v))) {
-      lines.push(`${pad}- [${item.map((v) => JSON.stringify(v)).join(", ")}]`);
+      lines.push(`${pad}- [${item.map((v) => quote(v as string)).join(", ")}]`);
     } else {
       lines.push(...renderEntry(`${pad}-`, item, indent));
     }
@@ -55,12 +55,17 @@ function renderEntry(prefix: string, value: YamlValue, indent: number): string[]
     const chomp = value.endsWith("\n") ? "" : "-";
     return [`${prefix} |${chomp}`, ...body.split("\n").map((l) => (l === "" ? "" : pad + l))];
   }
-  return [`${prefix} ${JSON.stringify(value)}`];
+  return [`${prefix} ${quote(value)}`];
+}
+
+/** JSON string syntax is YAML's double-quoted style, but JSON leaves DEL and C1 controls raw; PyYAML rejects them. */
+function quote(value: string | number | boolean): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A block literal can hold text with newlines unless it needs escapes or has edge whitespace. */
 function isBlockSafe(value: string): boolean {
   if (!value.includes("\n") || value.endsWith("\n\n")) return false;
-  if (/^[ \t\n]/.test(value) || /[\t\r\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) return false;
+  if (/^[ \t\n]/.test(value) || /[\t\r\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)) return false;
   return !value.split("\n").some((line) => / $/.test(line));
 }

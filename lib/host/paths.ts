@@ -1,11 +1,13 @@
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 
 /** Where testcloud keeps instances and images: root uses /var/lib, users their XDG data dir. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
-  if (env.TESTCLOUD_DATA_DIR) return env.TESTCLOUD_DATA_DIR;
+  if (env.TESTCLOUD_DATA_DIR) return resolve(env.TESTCLOUD_DATA_DIR);
   if (uid === 0) return "/var/lib/testcloud";
-  return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "testcloud");
+  // The XDG spec says a relative value must be ignored.
+  const xdg = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(homedir(), ".local", "share");
+  return join(xdg, "testcloud");
 }
 
 /** Directory of one instance. The name is validated before it gets here. */

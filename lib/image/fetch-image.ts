@@ -81,7 +81,7 @@ function reuse(index: ImageIndex, source: string, fingerprint: string): CachedIm
   const blob = index.blob(row.digest);
   if (!blob || !Bun.file(blob.path).size) return null;
   index.touch(blob.digest);
-  return { source, ...blob, cached: true };
+  return { source, digest: blob.digest, format: blob.format, size: blob.size, path: blob.path, cached: true };
 }
 
 type Writer = (tmp: string, signal?: AbortSignal) => Promise<string>;

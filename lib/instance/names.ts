@@ -1,13 +1,14 @@
 import { UsageError } from "../errors.ts";
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+// The name becomes a hostname label (RFC 1123): no leading or trailing "-".
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Checks an instance name: it becomes a directory, a domain name and a hostname. */
 export function validateName(name: string): string {
   if (!NAME.test(name)) {
     throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}`, {
       code: "E_INVALID_NAME",
-      hint: "use 1-63 characters: lowercase letters, digits and '-', starting with a letter or digit",
+      hint: "use 1-63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit",
     });
   }
   return name;
