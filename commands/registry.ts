@@ -4,8 +4,19 @@ import type { CommandDef } from "citty";
 export const commands = {
   create: () => import("./create.ts").then((m) => m.default as CommandDef),
   list: () => import("./list.ts").then((m) => m.default as CommandDef),
+  info: () => import("./info.ts").then((m) => m.default as CommandDef),
+  ip: () => import("./ip.ts").then((m) => m.default as CommandDef),
   ssh: () => import("./ssh.ts").then((m) => m.default as CommandDef),
+  "ssh-config": () => import("./ssh-config.ts").then((m) => m.default as CommandDef),
+  console: () => import("./console.ts").then((m) => m.default as CommandDef),
+  wait: () => import("./wait.ts").then((m) => m.default as CommandDef),
+  start: () => import("./start.ts").then((m) => m.default as CommandDef),
+  stop: () => import("./stop.ts").then((m) => m.default as CommandDef),
+  shutdown: () => import("./shutdown.ts").then((m) => m.default as CommandDef),
+  reboot: () => import("./reboot.ts").then((m) => m.default as CommandDef),
+  reset: () => import("./reset.ts").then((m) => m.default as CommandDef),
   remove: () => import("./remove.ts").then((m) => m.default as CommandDef),
+  clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;

@@ -57,7 +57,7 @@ export const run: Runner = async (argv, options = {}) => {
     stderr: "pipe",
     env: options.env ? { ...process.env, ...options.env } : undefined,
     signal: options.signal,
-    timeout: options.timeoutMs,
+    timeout: options.timeoutMs === undefined ? undefined : Math.ceil(options.timeoutMs),
   });
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),

@@ -1,21 +1,23 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
 import { dirname } from "node:path";
-import { AlreadyExistsError, InterruptedError, StateError, UsageError } from "../errors.ts";
+import { AlreadyExistsError, InterruptedError, StateError, TestcloudError, ToolError, UsageError } from "../errors.ts";
 import { checkTraversable } from "../host/check-traversable.ts";
 import { detectVirtType, type VirtType } from "../host/detect-virt.ts";
 import type { Runner } from "../host/run.ts";
-import { generateKeyPair } from "../host/ssh.ts";
 import { fetchImage } from "../image/fetch-image.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
-import { renderMetaData, renderUserData } from "../guest/user-data.ts";
-import { writeSeed } from "../guest/write-seed.ts";
-import { renderDomainXml, type NetworkSpec } from "../libvirt/domain-xml.ts";
+import { parseReference } from "../image/parse-reference.ts";
+import type { NetworkSpec } from "../libvirt/domain-xml.ts";
 import { connect, defineDomain, domainState, networkActive, startDomain, type Virsh } from "../libvirt/virsh.ts";
 import { allocatePort } from "./allocate-port.ts";
+import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { randomName, validateName } from "./names.ts";
+import { domainXml, makeKeys, renderSeed, storeSeed } from "./_prepare.ts";
 import { removeInstance } from "./remove-instance.ts";
 import { instanceNames, instancePaths, readRecord, writeRecord, type InstanceRecord } from "./state.ts";
+import { waitCloudInit } from "./wait-instance.ts";
 import { waitReady } from "./wait-ready.ts";
 
 export interface CreateOptions {
@@ -25,7 +27,14 @@ export interface CreateOptions {
   network: string;
   ramMiB: number;
   vcpus: number;
+  /** Virtual disk size in bytes; default: the image's own size. */
+  diskSize?: number;
   timeoutS: number;
+  /** What "ready" means: an ssh login, cloud-init finished too, or just started. */
+  wait: "ssh" | "cloud-init" | "none";
+  /** Keep a failed instance for inspection instead of rolling it back. */
+  keep?: boolean;
+  vnc?: boolean;
   user: string;
   uri: string;
   dataDir: string;
@@ -38,20 +47,14 @@ export interface CreateOptions {
 /** Milliseconds each phase of `create` took. */
 export type Timings = Record<string, number>;
 
+export type CreateResult = InstanceInfo & { timings: Timings };
+
 /** Creates, boots and waits for an instance; rolls everything back if any step fails. */
-export async function createInstance(options: CreateOptions): Promise<InstanceInfo & { timings: Timings }> {
+export async function createInstance(options: CreateOptions): Promise<CreateResult> {
   const name = validateName(options.name ?? randomName());
   const conn = connect(options.uri, options.run);
   const timings: Timings = {};
-  const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
-    if (options.signal?.aborted) throw new InterruptedError(`Interrupted before ${phase}`);
-    const start = performance.now();
-    try {
-      return await step();
-    } finally {
-      timings[phase] = Math.round(performance.now() - start);
-    }
-  };
+  const timed = phaseTimer(timings, options.signal);
   const started = performance.now();
   const network = await timed("check", () => preflight(conn, name, options));
   const image = await timed("image", () =>
@@ -62,6 +65,7 @@ export async function createInstance(options: CreateOptions): Promise<InstanceIn
   try {
     const record: InstanceRecord = {
       name,
+      uuid: crypto.randomUUID(),
       uri: options.uri,
       createdAt: new Date().toISOString(),
       user: options.user,
@@ -71,30 +75,78 @@ export async function createInstance(options: CreateOptions): Promise<InstanceIn
       virtType: options.virtType ?? detectVirtType().type,
       mac: randomMac(),
       network: network === "user" ? { mode: "user", sshPort: await freePort(options.dataDir) } : network,
+      diskSize: options.diskSize ?? 0,
+      vnc: options.vnc ?? false,
     };
-    await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, run: options.run }));
-    await timed("seed", () => prepareSeed(record, paths, options.run));
-    await timed("define", () => define(conn, record, paths));
-    await writeRecord(options.dataDir, record);
-    await timed("start", () => startDomain(conn, name));
-    options.log?.(`Started "${name}", waiting for ssh (timeout ${options.timeoutS} s)`);
-    const ready = await timed("boot", () =>
-      waitReady(conn, record, paths, { timeoutMs: options.timeoutS * 1000, signal: options.signal, run: options.run }),
-    );
-    timings.bootToIp = ready.ipMs;
-    timings.ipToSsh = ready.sshMs - ready.ipMs;
+    await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run }));
+    await timed("seed", async () => storeSeed(paths, renderSeed(record, await makeKeys(record, paths, options.run))));
+    await timed("define", () => define(conn, record, options.dataDir));
+    await timed("start", () => start(conn, record, options.dataDir));
+    unmarkCreating(paths.dir);
+    let ip: string | null = null;
+    if (options.wait !== "none") {
+      options.log?.(`Started "${name}" (${record.virtType === "kvm" ? "KVM" : "TCG"}), waiting for ${options.wait} (timeout ${options.timeoutS} s)`);
+      ip = await waitUntilReady(conn, record, paths, options, timings, timed);
+    }
     timings.total = Math.round(performance.now() - started);
-    return { ...describe(record, paths, "running", ready.ip), timings };
+    return { ...describe(record, paths, "running", ip), timings };
   } catch (error) {
-    await removeInstance(conn, options.dataDir, name, { force: true }).catch(() => rm(paths.dir, { recursive: true, force: true }));
+    await rollback(conn, options, name, paths.dir, error);
     throw error;
   }
 }
 
+function phaseTimer(timings: Timings, signal?: AbortSignal) {
+  return async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw new InterruptedError(`Interrupted before ${phase}`);
+    const start = performance.now();
+    try {
+      return await step();
+    } finally {
+      timings[phase] = Math.round(performance.now() - start);
+    }
+  };
+}
+
+async function waitUntilReady(
+  conn: Virsh,
+  record: InstanceRecord,
+  paths: ReturnType<typeof instancePaths>,
+  options: CreateOptions,
+  timings: Timings,
+  timed: ReturnType<typeof phaseTimer>,
+): Promise<string> {
+  const ready = await timed("boot", () =>
+    waitReady(conn, record, paths, { timeoutMs: options.timeoutS * 1000, signal: options.signal, run: options.run }),
+  );
+  timings.bootToIp = ready.ipMs;
+  timings.ipToSsh = ready.sshMs - ready.ipMs;
+  if (options.wait === "cloud-init") {
+    const left = Math.round(Math.max(options.timeoutS * 1000 - ready.sshMs, 1000));
+    await timed("cloudInit", () => waitCloudInit(record, paths, ready.ip, left, options.run));
+  }
+  return ready.ip;
+}
+
+async function rollback(conn: Virsh, options: CreateOptions, name: string, dir: string, error: unknown) {
+  if (options.keep) {
+    unmarkCreating(dir);
+    if (error instanceof TestcloudError) {
+      (error as { hint?: string }).hint = `kept for inspection in ${dir}; remove with: testcloud remove --force ${name}`;
+    }
+    return;
+  }
+  await removeInstance(conn, options.dataDir, name, { force: true }).catch(() => rm(dir, { recursive: true, force: true }));
+}
+
 /** Fails fast, before any download: bad sizes, a taken name, a missing network, no libvirt. */
-async function preflight(conn: Virsh, name: string, options: CreateOptions): Promise<"user" | NetworkSpec> {
-  if (!Number.isInteger(options.ramMiB) || options.ramMiB < 64) throw new UsageError(`Invalid --ram: ${options.ramMiB}: expected MiB, at least 64`);
-  if (!Number.isInteger(options.vcpus) || options.vcpus < 1) throw new UsageError(`Invalid --vcpus: ${options.vcpus}: expected a whole number of at least 1`);
+export async function preflight(conn: Virsh, name: string, options: CreateOptions): Promise<"user" | NetworkSpec> {
+  checkResources(options);
+  const ref = parseReference(options.image);
+  if (ref.kind === "shortcut") {
+    // Distro shortcuts arrive with the image store; fail before touching anything.
+    await fetchImage(options.image, { dataDir: options.dataDir });
+  }
   if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
   if (await domainState(conn, name)) {
     throw new AlreadyExistsError(`A libvirt domain named "${name}" already exists`, { hint: `testcloud remove ${name}` });
@@ -109,6 +161,23 @@ async function preflight(conn: Virsh, name: string, options: CreateOptions): Pro
   return { mode: "network", name: options.network };
 }
 
+function checkResources(options: CreateOptions): void {
+  const hostMiB = Math.floor(totalmem() / 2 ** 20);
+  if (!Number.isInteger(options.ramMiB) || options.ramMiB < 64 || options.ramMiB > hostMiB) {
+    throw new UsageError(`Invalid --ram: ${options.ramMiB}: expected MiB from 64 to the host's ${hostMiB}`);
+  }
+  const hostCpus = cpus().length;
+  if (!Number.isInteger(options.vcpus) || options.vcpus < 1 || options.vcpus > hostCpus) {
+    throw new UsageError(`Invalid --vcpus: ${options.vcpus}: expected 1 to the host's ${hostCpus}`);
+  }
+  if (!Number.isInteger(options.timeoutS) || options.timeoutS < 1) {
+    throw new UsageError(`Invalid --timeout: ${options.timeoutS}: expected seconds, at least 1`);
+  }
+  if (options.diskSize !== undefined && options.diskSize > 2 ** 50) {
+    throw new UsageError(`Invalid --disk-size: ${options.diskSize} bytes: at most 1 PiB`);
+  }
+}
+
 /** mkdir without -p is the atomic claim on a name: of two concurrent creates, one wins. */
 async function claimDirectory(dir: string, name: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
@@ -120,31 +189,28 @@ async function claimDirectory(dir: string, name: string): Promise<void> {
     }
     throw error;
   }
+  markCreating(dir);
 }
 
-async function prepareSeed(record: InstanceRecord, paths: ReturnType<typeof instancePaths>, run?: Runner) {
-  const key = await generateKeyPair(paths.key, `testcloud-${record.name}`, run);
-  const hostKey = await generateKeyPair(paths.hostKey, `root@${record.name}`, run);
-  await writeFile(paths.knownHosts, `testcloud-${record.name} ${hostKey.publicKey}\n`);
-  const userData = renderUserData({ user: record.user, authorizedKeys: [key.publicKey], hostKey });
-  const metaData = renderMetaData(`iid-${crypto.randomUUID()}`, record.name);
-  // Copies for inspection; the user-data holds the host's private key, so owner-only.
-  await writeFile(paths.userData, userData, { mode: 0o600 });
-  await writeFile(paths.metaData, metaData);
-  await writeSeed(paths.seed, { userData, metaData });
-}
-
-async function define(conn: Virsh, record: InstanceRecord, paths: ReturnType<typeof instancePaths>) {
-  const xml = renderDomainXml({
-    ...record,
-    uuid: crypto.randomUUID(),
-    overlay: paths.overlay,
-    seed: paths.seed,
-    consoleLog: paths.consoleLog,
-    instanceDir: paths.dir,
-  });
-  await writeFile(paths.domainXml, xml);
+async function define(conn: Virsh, record: InstanceRecord, dataDir: string): Promise<void> {
+  const paths = instancePaths(dataDir, record.name);
+  await writeFile(paths.domainXml, domainXml(record, paths, dataDir, record.vnc));
   await defineDomain(conn, paths.domainXml);
+  await writeRecord(dataDir, record);
+}
+
+/** Starts the domain; a forwarded port taken in the meantime by another process gets a new one. */
+async function start(conn: Virsh, record: InstanceRecord, dataDir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDomain(conn, record.name);
+    } catch (error) {
+      const portTaken = error instanceof ToolError && /host forwarding rule|Address already in use/i.test(error.stderr);
+      if (!portTaken || record.network.mode !== "user" || attempt >= 5) throw error;
+      record.network = { mode: "user", sshPort: await freePort(dataDir) };
+      await define(conn, record, dataDir);
+    }
+  }
 }
 
 async function freePort(dataDir: string): Promise<number> {

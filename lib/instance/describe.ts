@@ -19,6 +19,8 @@ export interface InstanceInfo {
   image: { source: string; digest: string; path: string } | null;
   paths: { dir: string; overlay: string; seed: string; consoleLog: string };
   createdAt: string | null;
+  /** Why testcloud's state and libvirt's disagree, or null when they agree. */
+  problem: string | null;
 }
 
 /** ssh target of an instance once its address is known. */
@@ -58,5 +60,29 @@ export function describe(
     image: record.image,
     paths: { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog },
     createdAt: record.createdAt,
+    problem: state === "missing" ? "the libvirt domain is gone; run: testcloud clean" : null,
+  };
+}
+
+/** An instance only half there: a testcloud domain without a directory, or a directory without a record. */
+export function describeOrphan(name: string, uri: string, state: string, dir: string, problem: string): InstanceInfo {
+  return {
+    name,
+    state,
+    ip: null,
+    sshPort: 22,
+    user: "",
+    keyPath: "",
+    knownHostsPath: "",
+    sshCommand: null,
+    uri,
+    network: "",
+    virtType: "",
+    ramMiB: 0,
+    vcpus: 0,
+    image: null,
+    paths: { dir, overlay: "", seed: "", consoleLog: "" },
+    createdAt: null,
+    problem,
   };
 }

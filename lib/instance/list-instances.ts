@@ -1,24 +1,47 @@
-import { listDomains, networkLeases, type Virsh } from "../libvirt/virsh.ts";
-import { describe, type InstanceInfo } from "./describe.ts";
+import { domainTitle } from "../libvirt/domain-xml.ts";
+import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
+import { creationInProgress } from "./creation-lock.ts";
 import { instanceNames, instancePaths, readRecord, type InstanceRecord } from "./state.ts";
 
-/** Every instance on disk joined with libvirt's view: one `virsh list` plus one lease query per network. */
+/**
+ * Every instance: directories on disk joined with the domains libvirt marks as
+ * ours (one `virsh list --title`), plus one lease query per network in use.
+ * Mismatches are listed too, each with a `problem`.
+ */
 export async function listInstances(conn: Virsh, dataDir: string): Promise<InstanceInfo[]> {
-  const names = await instanceNames(dataDir);
-  const records = (await Promise.all(names.map((n) => readRecord(dataDir, n)))).filter(
-    (r): r is InstanceRecord => r !== null && r.uri === conn.uri,
-  );
-  if (records.length === 0) return [];
-  const states = await listDomains(conn);
-  const leases = await leasesByNetwork(conn, records, states);
-  return records.map((record) => {
+  const [names, domains] = await Promise.all([instanceNames(dataDir), listDomainSummaries(conn)]);
+  const states = new Map(domains.map((d) => [d.name, d.state]));
+  const records = new Map<string, InstanceRecord>();
+  const result: InstanceInfo[] = [];
+  for (const name of names) {
+    const record = await readRecord(dataDir, name);
+    if (record && record.uri !== conn.uri) continue;
+    if (record) records.set(name, record);
+    else result.push(incomplete(conn, dataDir, name, states.get(name)));
+  }
+  const leases = await leasesByNetwork(conn, [...records.values()], states);
+  for (const record of records.values()) {
     const state = states.get(record.name) ?? "missing";
     let ip: string | null = null;
     if (state === "running") {
       ip = record.network.mode === "user" ? "127.0.0.1" : (leases.get(record.mac.toLowerCase()) ?? null);
     }
-    return describe(record, instancePaths(dataDir, record.name), state, ip);
-  });
+    result.push(describe(record, instancePaths(dataDir, record.name), state, ip));
+  }
+  for (const domain of domains) {
+    if (domain.title === domainTitle(dataDir) && !names.includes(domain.name)) {
+      const dir = instancePaths(dataDir, domain.name).dir;
+      result.push(describeOrphan(domain.name, conn.uri, domain.state, dir, "the instance directory is gone; run: testcloud clean"));
+    }
+  }
+  return result.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function incomplete(conn: Virsh, dataDir: string, name: string, state: string | undefined): InstanceInfo {
+  const dir = instancePaths(dataDir, name).dir;
+  if (creationInProgress(dir)) return { ...describeOrphan(name, conn.uri, "creating", dir, ""), problem: null };
+  return describeOrphan(name, conn.uri, state ?? "missing", dir, "create did not finish; run: testcloud clean");
 }
 
 async function leasesByNetwork(conn: Virsh, records: InstanceRecord[], states: Map<string, string>) {

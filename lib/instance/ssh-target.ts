@@ -1,25 +1,29 @@
-import { NotFoundError, StateError } from "../errors.ts";
+import { StateError } from "../errors.ts";
 import type { SshTarget } from "../host/ssh.ts";
-import { domainState, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { sshTarget } from "./describe.ts";
-import { validateName } from "./names.ts";
-import { instancePaths, readRecord } from "./state.ts";
+import { loadInstance, type LoadedInstance } from "./load-instance.ts";
 
 /** How to reach a running instance over ssh; clear errors when it is missing or stopped. */
 export async function resolveSshTarget(conn: Virsh, dataDir: string, name: string): Promise<SshTarget> {
-  validateName(name);
-  const record = await readRecord(dataDir, name);
-  if (!record) throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });
-  const state = await domainState(conn, name);
-  if (state !== "running") {
-    throw new StateError(`Instance is not running: "${name}" is ${state ?? "not defined in libvirt"}`, {
-      code: "E_NOT_RUNNING",
-      hint: `testcloud start ${name}`,
-    });
-  }
-  const paths = instancePaths(dataDir, name);
-  if (record.network.mode === "user") return sshTarget(record, paths, "127.0.0.1");
-  const ip = (await networkLeases(conn, record.network.name)).get(record.mac.toLowerCase());
+  const instance = await loadInstance(conn, dataDir, name);
+  assertRunning(instance);
+  const ip = await instanceIp(conn, instance);
   if (!ip) throw new StateError(`Instance has no IP address yet: "${name}"`, { hint: `testcloud wait ${name}` });
-  return sshTarget(record, paths, ip);
+  return sshTarget(instance.record, instance.paths, ip);
+}
+
+/** The address ssh reaches the guest at: 127.0.0.1 in user mode, else its DHCP lease. */
+export async function instanceIp(conn: Virsh, { record }: LoadedInstance): Promise<string | null> {
+  if (record.network.mode === "user") return "127.0.0.1";
+  return (await networkLeases(conn, record.network.name)).get(record.mac.toLowerCase()) ?? null;
+}
+
+/** Throws a StateError unless the domain is running. */
+export function assertRunning({ record, state }: LoadedInstance): void {
+  if (state === "running") return;
+  throw new StateError(`Instance is not running: "${record.name}" is ${state ?? "not defined in libvirt"}`, {
+    code: "E_NOT_RUNNING",
+    hint: state ? `testcloud start ${record.name}` : `testcloud remove ${record.name}`,
+  });
 }

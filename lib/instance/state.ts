@@ -8,6 +8,7 @@ import type { NetworkSpec } from "../libvirt/domain-xml.ts";
 /** What testcloud remembers about an instance, in `<instance dir>/instance.json`. */
 export interface InstanceRecord {
   name: string;
+  uuid: string;
   uri: string;
   createdAt: string;
   user: string;
@@ -17,6 +18,8 @@ export interface InstanceRecord {
   virtType: VirtType;
   mac: string;
   network: NetworkSpec;
+  diskSize: number;
+  vnc: boolean;
 }
 
 /** The files of an instance, all inside its directory. */

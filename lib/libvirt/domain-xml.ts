@@ -23,6 +23,18 @@ export interface DomainSpec {
   network: NetworkSpec;
   instanceDir: string;
   createdAt: string;
+  /** Adds a VNC display on 127.0.0.1; headless (serial only) otherwise. */
+  vnc?: boolean;
+  /** testcloud's data dir, recorded in the title. */
+  dataDir: string;
+}
+
+/**
+ * Title of every testcloud domain: `list` and `clean` find a data dir's domains
+ * with one `virsh list --title`, and leave other data dirs' domains alone.
+ */
+export function domainTitle(dataDir: string): string {
+  return `testcloud instance in ${dataDir}`;
 }
 
 /** Renders the libvirt domain XML of an instance; every value is escaped. */
@@ -35,6 +47,7 @@ export function renderDomainXml(spec: DomainSpec): string {
     },
     el("name", {}, spec.name),
     el("uuid", {}, spec.uuid),
+    el("title", {}, domainTitle(spec.dataDir)),
     el("metadata", {}, metadata(spec)),
     el("memory", { unit: "MiB" }, String(spec.ramMiB)),
     el("vcpu", {}, String(spec.vcpus)),
@@ -94,6 +107,8 @@ function devices(spec: DomainSpec): XmlNode {
     el("serial", { type: "pty" }, el("log", { file: spec.consoleLog, append: "off" }), el("target", { port: 0 })),
     el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
     el("rng", { model: "virtio" }, el("backend", { model: "random" }, "/dev/urandom")),
+    spec.vnc && el("graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" }, el("listen", { type: "address", address: "127.0.0.1" })),
+    spec.vnc && el("video", {}, el("model", { type: "virtio" })),
     el("memballoon", { model: "none" }),
   );
 }

@@ -1,5 +1,5 @@
 import { LibvirtUnavailableError, NotFoundError, ToolError } from "../errors.ts";
-import { run as defaultRun, type RunResult, type Runner } from "../host/run.ts";
+import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
 
 /** One connection to libvirt through `virsh -c URI`. */
 export interface Virsh {
@@ -50,6 +50,39 @@ export async function listDomains(conn: Virsh): Promise<Map<string, DomainState>
   return parseDomainList((await virsh(conn, ["list", "--all"])).stdout);
 }
 
+/** A domain as `virsh list --all --title` shows it. */
+export interface DomainSummary {
+  name: string;
+  state: DomainState;
+  title: string;
+}
+
+/** Parses `virsh list --all --title` (with its header: columns are found by the header's offsets). */
+export function parseDomainTitles(stdout: string): DomainSummary[] {
+  const lines = stdout.split("\n");
+  const header = lines.findIndex((l) => /^\s*Id\s+Name\s+State\s+Title/.test(l));
+  if (header < 0) return [];
+  const head = lines[header]!;
+  const [nameAt, stateAt, titleAt] = ["Name", "State", "Title"].map((c) => head.indexOf(c)) as [number, number, number];
+  return lines
+    .slice(header + 2)
+    .filter((l) => l.trim() !== "")
+    .map((l) => ({
+      name: l.slice(nameAt, stateAt).trim(),
+      state: l.slice(stateAt, titleAt).trim(),
+      title: l.slice(titleAt).trim(),
+    }));
+}
+
+/** Every domain with its state and title, in one virsh call. */
+export async function listDomainSummaries(conn: Virsh): Promise<DomainSummary[]> {
+  // Without -q: the header gives the column offsets, and names may hold spaces.
+  const argv = ["virsh", "-c", conn.uri, "list", "--all", "--title"];
+  const result = await conn.run(argv, { allowFailure: true });
+  if (result.exitCode !== 0) await virsh(conn, ["list", "--all", "--title"]);
+  return parseDomainTitles(result.stdout);
+}
+
 /** The state of one domain, or null when it does not exist. */
 export async function domainState(conn: Virsh, name: string): Promise<DomainState | null> {
   const result = await virsh(conn, ["domstate", name], true);
@@ -65,6 +98,16 @@ export async function defineDomain(conn: Virsh, xmlPath: string): Promise<void> 
 
 export async function startDomain(conn: Virsh, name: string): Promise<void> {
   await virsh(conn, ["start", name]);
+}
+
+/** Asks the guest to power off (ACPI); returns at once. */
+export async function shutdownDomain(conn: Virsh, name: string): Promise<void> {
+  await virsh(conn, ["shutdown", name]);
+}
+
+/** Hard reset, like pressing the reset button. */
+export async function resetDomain(conn: Virsh, name: string): Promise<void> {
+  await virsh(conn, ["reset", name]);
 }
 
 /** Hard power-off; a domain that is already off is not an error. */
@@ -106,4 +149,10 @@ export async function networkLeases(conn: Virsh, network: string): Promise<Map<s
 export async function isOurDomain(conn: Virsh, name: string, namespace: string): Promise<boolean> {
   const result = await virsh(conn, ["metadata", name, namespace], true);
   return result.exitCode === 0 && result.stdout.trim() !== "";
+}
+
+/** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */
+export async function attachConsole(conn: Virsh, name: string): Promise<number> {
+  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", name], { stdio: ["inherit", "inherit", "inherit"] });
+  return proc.exited;
 }

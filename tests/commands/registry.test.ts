@@ -11,8 +11,19 @@ async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>) | undef
 const cases: Record<CommandName, { positionals: string[] }> = {
   create: { positionals: ["image"] },
   list: { positionals: [] },
+  info: { positionals: ["name"] },
+  ip: { positionals: ["name"] },
   ssh: { positionals: ["name"] },
+  "ssh-config": { positionals: ["name"] },
+  console: { positionals: ["name"] },
+  wait: { positionals: ["name"] },
+  start: { positionals: ["name"] },
+  stop: { positionals: ["name"] },
+  shutdown: { positionals: ["name"] },
+  reboot: { positionals: ["name"] },
+  reset: { positionals: ["name"] },
   remove: { positionals: ["name"] },
+  clean: { positionals: [] },
 };
 
 describe("command registry", () => {

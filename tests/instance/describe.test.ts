@@ -1,5 +1,5 @@
 import { describe as group, expect, test } from "bun:test";
-import { describe, sshTarget } from "../../lib/instance/describe.ts";
+import { describe, describeOrphan, sshTarget } from "../../lib/instance/describe.ts";
 import { instancePaths, type InstanceRecord } from "../../lib/instance/state.ts";
 
 const record: InstanceRecord = {
@@ -13,6 +13,9 @@ const record: InstanceRecord = {
   virtType: "qemu",
   mac: "52:54:00:aa:bb:cc",
   network: { mode: "network", name: "tcnet" },
+  uuid: "4b3c2a19-5d6e-4f70-8a91-b2c3d4e5f607",
+  diskSize: 0,
+  vnc: false,
 };
 const userRecord: InstanceRecord = { ...record, network: { mode: "user", sshPort: 40022 } };
 const paths = instancePaths("/data", "tiny");
@@ -42,6 +45,7 @@ group("describe", () => {
         consoleLog: "/data/instances/tiny/console.log",
       },
       createdAt: "2026-11-25T22:10:33.000Z",
+      problem: null,
     });
   });
 
@@ -94,5 +98,15 @@ group("sshTarget", () => {
 
   test("uses the forwarded port in user mode", () => {
     expect(sshTarget(userRecord, paths, "127.0.0.1").port).toBe(40022);
+  });
+});
+
+group("describe flags mismatches", () => {
+  test("a record whose domain is gone gets a problem pointing at clean", () => {
+    expect(describe(record, paths, "missing", null).problem).toContain("testcloud clean");
+  });
+  test("describeOrphan keeps the name, state and problem", () => {
+    const info = describeOrphan("ghost", "qemu:///system", "shut off", "/data/instances/ghost", "the instance directory is gone");
+    expect(info).toMatchObject({ name: "ghost", state: "shut off", ip: null, problem: "the instance directory is gone" });
   });
 });

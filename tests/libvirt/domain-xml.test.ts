@@ -20,6 +20,7 @@ const spec: DomainSpec = {
   network: { mode: "network", name: "default" },
   instanceDir: "/data/instances/tiny",
   createdAt: "2026-11-25T22:10:33.000Z",
+  dataDir: "/data",
 };
 
 const userMode: DomainSpec = { ...spec, virtType: "qemu", network: { mode: "user", sshPort: 40022 } };
@@ -191,5 +192,16 @@ describe("renderDomainXml with libvirt", () => {
     defined = name;
     await startDomain(conn, name);
     expect(await domainState(conn, name)).toBe("running");
+  });
+});
+
+describe("renderDomainXml title and display", () => {
+  test("the title names the data dir, so list and clean only see their own domains", () => {
+    expect(renderDomainXml(spec)).toContain("<title>testcloud instance in /data</title>");
+  });
+  test("headless by default; --vnc adds a display bound to 127.0.0.1", () => {
+    expect(renderDomainXml(spec)).not.toContain("<graphics");
+    const xml = renderDomainXml({ ...spec, vnc: true });
+    expect(xml).toContain('<graphics type="vnc" autoport="yes" listen="127.0.0.1">');
   });
 });

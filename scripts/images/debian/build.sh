@@ -263,7 +263,8 @@ sfdisk --quiet --dump "$RAW" >&2 || die "partition table damaged"
 
 # --- 4. qcow2 -----------------------------------------------------------------
 log "converting to qcow2"
-run qemu-img convert -f raw -O qcow2 -c -o cluster_size=65536 "$RAW" "$OUT.tmp"
+# zstd-compressed clusters: ~4x faster to write than zlib (qemu >= 5.1 to read)
+run qemu-img convert -f raw -O qcow2 -c -o compression_type=zstd,cluster_size=65536 "$RAW" "$OUT.tmp"
 mv -f "$OUT.tmp" "$OUT"
 qemu-img info "$OUT" >&2
 log "done in $(( SECONDS - START )) s: $OUT"

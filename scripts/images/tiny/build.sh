@@ -40,8 +40,6 @@ for c in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip sha256sum mkfs.v
 done
 [ -f "$MBR_BIN" ] || die "missing $MBR_BIN (apt-get install syslinux-common)"
 
-pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
-
 # ------------------------------------------------------------ inputs
 # Kernel package + version from the linux-image-cloud-amd64 metapackage
 # (its Depends is "linux-image-X-cloud-amd64 (= VER)"). apt-cache takes ~1 s
@@ -71,15 +69,20 @@ if [ -s "$KRES" ] && read -r KPKG KVER <"$KRES" && [ -n "$KVER" ]; then
 else
 	read -r KPKG KVER < <(resolve_kernel) || true
 	[ -n "${KVER:-}" ] || die "cannot resolve the kernel of linux-image-cloud-amd64 (run apt-get update?)"
-	rm -f "$FIX"/.tiny-kernel-*
+	rm -f "$FIX"/.tiny-kernel-* 2>/dev/null || true
 	echo "$KPKG $KVER" >"$KRES.$$" && mv -f "$KRES.$$" "$KRES" || rm -f "$KRES.$$"
 fi
 KREL=${KPKG#linux-image-}
 
-BB_VER=$(pkgver busybox-static)
-DB_VER=$(pkgver dropbear-bin)
-SL_VER=$(pkgver syslinux)
-SLC_VER=$(pkgver syslinux-common)
+read -r BB_VER DB_VER SL_VER SLC_VER < <(
+	for p in busybox-static dropbear-bin syslinux syslinux-common; do
+		v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || v=""
+		printf '%s ' "${v:-none}"
+	done
+	echo
+)
+[ "$BB_VER" != none ] || BB_VER=""
+[ "$DB_VER" != none ] || DB_VER=""
 [ -n "$BB_VER" ] || die "busybox-static is not installed (apt-get install busybox-static)"
 [ -n "$DB_VER" ] || die "dropbear-bin is not installed (apt-get install dropbear-bin)"
 
@@ -98,10 +101,11 @@ LIBS=$(ldd $DROPBEAR_BINS 2>/dev/null | awk '
 recipe_hash() {
 	{
 		echo "testcloud-tiny recipe v1"
-		(cd "$HERE" && find . -type f ! -name '*~' ! -name '.*.swp' | sort) | while read -r f; do
-			if [ -x "$HERE/$f" ]; then x=x; else x=-; fi
-			printf '%s %s %s\n' "$f" "$x" "$(sha256sum <"$HERE/$f" | cut -d' ' -f1)"
-		done
+		cd "$HERE"
+		# names + executable bits, then contents
+		find . -type f ! -name '*~' ! -name '.*.swp' -printf '%P %m\n' | sort |
+			awk '{ print $1, (substr($2, length($2) - 2, 1) % 2 ? "x" : "-") }'
+		find . -type f ! -name '*~' ! -name '.*.swp' -print0 | sort -z | xargs -0 sha256sum
 		echo "$KPKG=$KVER"
 		echo "busybox-static=$BB_VER"
 		echo "dropbear-bin=$DB_VER"
@@ -273,7 +277,6 @@ mcopy -i "$TMP/part.raw" "$TMP/vmlinuz" "$TMP/initrd.img" "$TMP/syslinux.cfg" ::
 dd if="$TMP/part.raw" of="$DISK" bs=$MIB seek=1 conv=notrunc,sparse status=none
 syslinux --install --offset $MIB "$DISK" >&2
 mdir -i "$DISK@@$MIB" -b ::/ >/dev/null || die "partition unreadable after syslinux --install"
-mdir -i "$DISK@@$MIB" ::/ >&2
 
 # --- qcow2
 log "disk image done, converting to qcow2"

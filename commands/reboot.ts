@@ -1,0 +1,30 @@
+import { connect, startDomain } from "../lib/libvirt/virsh.ts";
+import { shutdownInstance } from "../lib/instance/power.ts";
+import { powerAndWait } from "../lib/instance/power-and-wait.ts";
+import { defineAction, globalArgs } from "./_action.ts";
+import { nameArg, seconds, waitArgs, waitMode } from "./_instance-args.ts";
+
+export default defineAction({
+  meta: { name: "reboot", description: "Shut an instance down gracefully, start it again and wait until ssh works" },
+  args: {
+    ...nameArg,
+    ...waitArgs,
+    force: { type: "boolean", description: "Power off hard if the guest ignores the shutdown request" },
+    ...globalArgs,
+  },
+  run(args, globals) {
+    const conn = connect(globals.uri);
+    const timeoutS = seconds(args.timeout);
+    const power = async () => {
+      await shutdownInstance(conn, globals.dataDir, args.name, { timeoutS, force: args.force, signal: globals.signal });
+      await startDomain(conn, args.name);
+      return { name: args.name, state: "running", changed: true };
+    };
+    return powerAndWait(conn, globals.dataDir, args.name, power, {
+      for: waitMode(args.wait as string | boolean),
+      timeoutS,
+      signal: globals.signal,
+    });
+  },
+  human: (r) => `${r.name}: rebooted${r.ready ? `, ready at ${r.ready.ip}` : ""}`,
+});

@@ -1,0 +1,260 @@
+/**
+ * Layered configuration: built-in defaults < /etc/testcloud/config.toml <
+ * $XDG_CONFIG_HOME/testcloud/config.toml < TESTCLOUD_* variables < flags.
+ * Every effective value remembers where it came from, for `testcloud config`.
+ */
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { defu } from "defu";
+import { UsageError } from "../errors.ts";
+import { checkUrl, BASE_URLS, SCHEMA, type ScalarKey, type Settings } from "./_config-schema.ts";
+import { dataDir } from "./paths.ts";
+
+export type { Settings } from "./_config-schema.ts";
+
+/** "default", a config file's path, "env:TESTCLOUD_X" or "flag:--x". */
+export type Origin = string;
+
+/** Values from one source; every source is one layer. */
+export interface Layer {
+  origin: Origin;
+  values: Partial<Settings>;
+}
+
+/** Effective settings, the origin of each (table entries as "baseUrls.HOST"), and the layers they came from. */
+export interface LoadedConfig {
+  settings: Settings;
+  origins: Record<string, Origin>;
+  layers: Layer[];
+}
+
+/** Flag values as parsed by citty: typed, or text checked like a variable's. */
+export type FlagValues = { [K in ScalarKey]?: Settings[K] | string };
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Config files, lowest precedence first; missing files are skipped. */
+  files?: string[];
+  flags?: FlagValues;
+  uid?: number;
+  cwd?: string;
+}
+
+/** Reads every layer and resolves the effective settings; a bad file, variable or flag is a UsageError. */
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const layers = defaultLayers(env, options.uid ?? process.getuid?.() ?? 0);
+  for (const path of options.files ?? configFiles(env)) {
+    const layer = await fileLayer(path);
+    if (layer) layers.push(layer);
+  }
+  layers.push(...envLayers(env, cwd), ...flagLayers(options.flags ?? {}, cwd));
+  return resolveLayers(layers);
+}
+
+/** The config with flags of one command on top, e.g. create's --ram. */
+export function applyFlags(config: LoadedConfig, flags: FlagValues, cwd = process.cwd()): LoadedConfig {
+  return resolveLayers([...config.layers, ...flagLayers(flags, cwd)]);
+}
+
+/** One row per setting for `testcloud config`: stable keys, values, origins. */
+export function settingRows(config: LoadedConfig): { key: string; value: string | number | boolean; origin: Origin }[] {
+  const scalars = (Object.keys(SCHEMA) as ScalarKey[]).map((key) => ({
+    key,
+    value: config.settings[key],
+    origin: config.origins[key] ?? "default",
+  }));
+  const urls = Object.keys(config.settings.baseUrls)
+    .sort()
+    .map((name) => {
+      const key = `baseUrls.${name}`;
+      return { key, value: config.settings.baseUrls[name]!, origin: config.origins[key] ?? "default" };
+    });
+  return [...scalars, ...urls];
+}
+
+/** The network create uses: "auto" is user-mode on a session URI, else the default libvirt network. */
+export function effectiveNetwork(settings: Pick<Settings, "network" | "defaultNetwork" | "connect">): string {
+  if (settings.network !== "auto") return settings.network;
+  return settings.connect.endsWith("/session") ? "user" : settings.defaultNetwork;
+}
+
+/** The system file, then the user's ($XDG_CONFIG_HOME or ~/.config). */
+export function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  // The XDG spec says a relative value must be ignored.
+  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), ".config");
+  return ["/etc/testcloud/config.toml", join(xdg, "testcloud", "config.toml")];
+}
+
+function resolveLayers(layers: Layer[]): LoadedConfig {
+  // defu gives precedence to its first argument: the last layer.
+  const merged = defu({}, ...layers.map((l) => l.values).reverse()) as Partial<Settings>;
+  const origins: Record<string, Origin> = {};
+  for (const { origin, values } of layers) {
+    for (const key of Object.keys(values)) {
+      if (key !== "baseUrls") origins[key] = origin;
+      else for (const name of Object.keys(values.baseUrls ?? {})) origins[`baseUrls.${name}`] = origin;
+    }
+  }
+  const settings = merged as Settings;
+  if (!settings.imageDir) {
+    // Unset, the cache follows the data dir wherever that came from.
+    settings.imageDir = join(settings.dataDir, "images");
+    origins.imageDir = "default";
+  }
+  return { settings, origins, layers };
+}
+
+function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
+  const values: Settings = {
+    ram: 1024,
+    vcpus: 2,
+    diskSize: 0,
+    timeout: 300,
+    wait: "ssh",
+    user: "cloud-user",
+    network: "auto",
+    defaultNetwork: "default",
+    virtType: "auto",
+    vnc: false,
+    connect: uid === 0 ? "qemu:///system" : "qemu:///session",
+    dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),
+    imageDir: "",
+    sshConnectTimeout: 3,
+    shutdownTimeout: 120,
+    baseUrls: { ...BASE_URLS },
+  };
+  const { imageDir: _derived, ...rest } = values;
+  const layers: Layer[] = [{ origin: "default", values: rest }];
+  // libvirt's own variable is only a default: testcloud's files and variables beat it.
+  if (env.LIBVIRT_DEFAULT_URI) layers.push(scalarLayer("connect", env.LIBVIRT_DEFAULT_URI, "env:LIBVIRT_DEFAULT_URI", "LIBVIRT_DEFAULT_URI"));
+  return layers;
+}
+
+async function fileLayer(path: string): Promise<Layer | null> {
+  let text: string;
+  try {
+    text = await Bun.file(path).text();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw configError(`Cannot read config: "${path}": ${(error as Error).message}`);
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = Bun.TOML.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    const message = (error as Error).message.replace(/^TOML Parse error: /, "");
+    const line = tomlErrorLine(text, (error as Error).message);
+    throw configError(`Invalid config: "${path}": ${line ? `line ${line}: ` : ""}${message}`);
+  }
+  const values: Partial<Settings> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === "baseUrls") values.baseUrls = baseUrlTable(value, path);
+    else if (Object.hasOwn(SCHEMA, key)) setChecked(values, key as ScalarKey, value, `"${path}"`);
+    else throw configError(`Invalid config: "${path}": unknown key "${key}"${suggest(key)}`);
+  }
+  return { origin: path, values };
+}
+
+function baseUrlTable(value: unknown, path: string): Record<string, string> {
+  if (!isTable(value)) throw configError(`Invalid config: "${path}": "baseUrls" must be a table of host names to URLs`);
+  const table: Record<string, string> = {};
+  for (const [host, url] of flatten(value)) {
+    if (!Object.hasOwn(BASE_URLS, host)) {
+      throw configError(`Invalid config: "${path}": unknown host "baseUrls.${host}": expected one of ${Object.keys(BASE_URLS).join(", ")}`);
+    }
+    const checked = checkUrl(url);
+    if (!checked) throw configError(`Invalid config: "${path}": "baseUrls.${host}" must be an http(s) URL: got ${JSON.stringify(url)}`);
+    table[host] = checked;
+  }
+  return table;
+}
+
+/** TOML reads an unquoted `cloud.debian.org = …` as nested tables; join them back into the host name. */
+function flatten(table: Record<string, unknown>, prefix = ""): [string, unknown][] {
+  return Object.entries(table).flatMap(([key, value]) =>
+    isTable(value) ? flatten(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value] as [string, unknown]],
+  );
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function envLayers(env: NodeJS.ProcessEnv, cwd: string): Layer[] {
+  const layers: Layer[] = [];
+  for (const [key, spec] of Object.entries(SCHEMA) as [ScalarKey, (typeof SCHEMA)[ScalarKey]][]) {
+    const text = env[spec.env];
+    // An empty variable counts as unset, as the shell idiom `VAR= cmd` intends.
+    if (text === undefined || text === "") continue;
+    layers.push(scalarLayer(key, pathFromText(key, text, cwd), `env:${spec.env}`, spec.env));
+  }
+  return layers;
+}
+
+function flagLayers(flags: FlagValues, cwd: string): Layer[] {
+  const layers: Layer[] = [];
+  for (const [key, raw] of Object.entries(flags) as [ScalarKey, unknown][]) {
+    if (raw === undefined) continue;
+    const spec = SCHEMA[key];
+    if (!spec) throw new Error(`applyFlags: unknown setting "${key}"`);
+    const value = typeof raw === "string" ? pathFromText(key, raw, cwd) : raw;
+    const checked = spec.check(value);
+    if (checked === undefined) {
+      throw new UsageError(`Invalid ${spec.flag}: ${JSON.stringify(raw)}: must be ${spec.expected}`);
+    }
+    layers.push({ origin: `flag:${spec.flag}`, values: { [key]: checked } });
+  }
+  return layers;
+}
+
+/** Text from a variable or flag; relative paths resolve against the working directory, as a shell user expects. */
+function pathFromText(key: ScalarKey, text: string, cwd: string): unknown {
+  if (key === "dataDir" || key === "imageDir") return resolve(cwd, text);
+  return SCHEMA[key].fromText(text);
+}
+
+function scalarLayer(key: ScalarKey, value: unknown, origin: Origin, where: string): Layer {
+  const values: Partial<Settings> = {};
+  setChecked(values, key, value, where);
+  return { origin, values };
+}
+
+function setChecked(values: Partial<Settings>, key: ScalarKey, value: unknown, where: string): void {
+  const spec = SCHEMA[key];
+  const checked = spec.check(value);
+  if (checked === undefined) {
+    throw configError(`Invalid config: ${where}: "${key}" must be ${spec.expected}: got ${JSON.stringify(value)}`);
+  }
+  (values as Record<string, unknown>)[key] = checked;
+}
+
+/** "virt_type" or "data-dir" were probably meant as the camelCase key. */
+function suggest(key: string): string {
+  const norm = (k: string) => k.replace(/[-_]/g, "").toLowerCase();
+  const match = [...Object.keys(SCHEMA), "baseUrls"].find((k) => norm(k) === norm(key));
+  return match ? `: did you mean "${match}"?` : "";
+}
+
+/**
+ * Bun's TOML errors carry no position. The first whole-line prefix of the file
+ * that fails with the same message is where the error is; a truncated
+ * multi-line value fails with another message, so it is not blamed.
+ */
+export function tomlErrorLine(text: string, message: string): number | undefined {
+  const lines = text.split("\n");
+  for (let n = 1; n <= lines.length; n++) {
+    try {
+      // With its newline, as in the file: "x =" at the very end fails differently.
+      Bun.TOML.parse(lines.slice(0, n).join("\n") + "\n");
+    } catch (error) {
+      if ((error as Error).message === message) return n;
+    }
+  }
+  return undefined;
+}
+
+function configError(message: string): UsageError {
+  return new UsageError(message, { code: "E_CONFIG" });
+}

@@ -1,0 +1,49 @@
+import { UsageError } from "../../errors.ts";
+import { DEFAULT_BASE_URLS } from "./resolve-shortcut.ts";
+
+const EXAMPLE = `TESTCLOUD_MIRRORS='{"download.fedoraproject.org":"https://mirror.example.org/fedora"}'`;
+
+/**
+ * Reads the upstream host → base URL map from the TESTCLOUD_MIRRORS environment variable
+ * (a JSON object); none set gives {}. The config file will feed the same map.
+ */
+export function baseUrlsFromEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const text = env.TESTCLOUD_MIRRORS;
+  return text === undefined || text.trim() === "" ? {} : parseBaseUrls(text, "TESTCLOUD_MIRRORS");
+}
+
+/** Checks a host → base URL map given as JSON: known hosts only, absolute http(s) URLs. */
+export function parseBaseUrls(text: string, source: string): Record<string, string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Invalid ${source}: not JSON: ${(error as Error).message}`, { hint: EXAMPLE });
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new UsageError(`Invalid ${source}: expected a JSON object of host to base URL`, { hint: EXAMPLE });
+  }
+  const hosts = Object.keys(DEFAULT_BASE_URLS);
+  const map: Record<string, string> = {};
+  for (const [host, url] of Object.entries(doc)) {
+    if (!hosts.includes(host)) {
+      throw new UsageError(`Unknown host in ${source}: "${host}"`, { hint: `known hosts: ${hosts.join(", ")}` });
+    }
+    if (typeof url !== "string" || !isHttpUrl(url)) {
+      throw new UsageError(`Invalid base URL in ${source} for "${host}": ${JSON.stringify(url)}`, {
+        hint: "give an absolute http:// or https:// URL",
+      });
+    }
+    map[host] = url;
+  }
+  return map;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { detectVirtType } from "../host/detect-virt.ts";
+import { imageInfo } from "../host/qemu-img.ts";
+import { parseReference } from "../image/parse-reference.ts";
+import { NotFoundError } from "../errors.ts";
+import { connect } from "../libvirt/virsh.ts";
+import type { CreateOptions } from "./create-instance.ts";
+import { preflight } from "./create-instance.ts";
+import { randomName, validateName } from "./names.ts";
+import { domainXml, makeKeys, renderSeed } from "./_prepare.ts";
+import { instancePaths, type InstanceRecord } from "./state.ts";
+
+/** What `create --dry-run` shows: everything create would make, made nowhere. */
+export interface CreatePlan {
+  dryRun: true;
+  name: string;
+  image: { reference: string; kind: string; format: string | null; virtualSize: number | null };
+  record: InstanceRecord;
+  paths: ReturnType<typeof instancePaths>;
+  domainXml: string;
+  userData: string;
+  metaData: string;
+}
+
+/** Runs every check of `create` and renders its files, without creating or downloading anything. */
+export async function planInstance(options: CreateOptions): Promise<CreatePlan> {
+  const name = validateName(options.name ?? randomName());
+  const network = await preflight(connect(options.uri, options.run), name, options);
+  const ref = parseReference(options.image);
+  let info: { format: string; virtualSize: number } | null = null;
+  if (ref.kind === "file") {
+    if (!(await stat(ref.path).catch(() => null))?.isFile()) {
+      throw new NotFoundError(`Image file not found: "${ref.path}"`, { code: "E_IMAGE_NOT_FOUND" });
+    }
+    info = await imageInfo(ref.path, options.run);
+  }
+  const paths = instancePaths(options.dataDir, name);
+  const record: InstanceRecord = {
+    name,
+    uuid: crypto.randomUUID(),
+    uri: options.uri,
+    createdAt: new Date().toISOString(),
+    user: options.user,
+    image: { source: ref.kind === "url" ? ref.url : ref.kind === "file" ? `file://${ref.path}` : options.image, digest: "", path: "" },
+    ramMiB: options.ramMiB,
+    vcpus: options.vcpus,
+    virtType: options.virtType ?? detectVirtType().type,
+    mac: "52:54:00:00:00:00",
+    network: network === "user" ? { mode: "user", sshPort: 0 } : network,
+    diskSize: options.diskSize ?? 0,
+    vnc: options.vnc ?? false,
+  };
+  // Keys are generated for real so the user-data is exactly what create would send, then thrown away.
+  const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
+  try {
+    const keys = await makeKeys(record, { ...paths, key: join(scratch, "k"), hostKey: join(scratch, "h"), knownHosts: join(scratch, "kh") }, options.run);
+    const seed = renderSeed(record, keys);
+    return {
+      dryRun: true,
+      name,
+      image: { reference: options.image, kind: ref.kind, format: info?.format ?? null, virtualSize: info?.virtualSize ?? null },
+      record,
+      paths,
+      domainXml: domainXml(record, paths, options.dataDir, record.vnc),
+      userData: seed.userData,
+      metaData: seed.metaData,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,18 @@
+import type { SshTarget } from "../host/ssh.ts";
+
+/** Renders a `Host` block for ~/.ssh/config (or an `Include`d file) that reaches the instance. */
+export function renderSshConfig(alias: string, target: SshTarget): string {
+  const quote = (v: string) => (/[\s"]/.test(v) ? `"${v.replace(/"/g, '\\"')}"` : v);
+  return [
+    `Host ${alias}`,
+    `  HostName ${target.host}`,
+    `  Port ${target.port}`,
+    `  User ${quote(target.user)}`,
+    `  IdentityFile ${quote(target.keyPath)}`,
+    "  IdentitiesOnly yes",
+    `  UserKnownHostsFile ${quote(target.knownHostsPath)}`,
+    "  StrictHostKeyChecking yes",
+    `  HostKeyAlias ${target.hostKeyAlias}`,
+    "",
+  ].join("\n");
+}
