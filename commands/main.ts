@@ -46,11 +46,18 @@ function printVersion(json: boolean): void {
   process.stdout.write(json ? JSON.stringify({ version: pkg.version }) + "\n" : `${pkg.version}\n`);
 }
 
+/** Help of the deepest command the words name: `image resolve --help` shows resolve's. */
 async function printHelp(rest: string[]): Promise<void> {
-  const name = rest.find((a) => !a.startsWith("-")) as keyof typeof commands | undefined;
-  const loader = name ? commands[name] : undefined;
-  const cmd: CommandDef = loader ? await loader() : root;
-  process.stdout.write((await renderUsage(cmd, loader ? root : undefined)) + "\n");
+  let cmd: CommandDef = root;
+  let parent: CommandDef | undefined;
+  for (const word of rest.filter((a) => !a.startsWith("-"))) {
+    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) ?? {};
+    const sub = (subs as Record<string, unknown>)[word];
+    if (!sub) break;
+    parent = cmd;
+    cmd = (typeof sub === "function" ? await (sub as () => Promise<CommandDef>)() : await sub) as CommandDef;
+  }
+  process.stdout.write((await renderUsage(cmd, parent)) + "\n");
 }
 
 function toTestcloudError(error: unknown, interrupted: boolean): TestcloudError {

@@ -17,6 +17,7 @@ export const commands = {
   reset: () => import("./reset.ts").then((m) => m.default as CommandDef),
   remove: () => import("./remove.ts").then((m) => m.default as CommandDef),
   clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
+  image: () => import("./image/index.ts").then((m) => m.default as CommandDef),
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;

@@ -7,16 +7,17 @@ export const SEED_LIMIT = 16 * 2 ** 20;
 
 /** A kind of file the user hands to provisioning, with its error codes. */
 export interface InputKind {
-  /** As in messages: "user-data", "network-config", "ssh key", "Ignition config". */
+  /** As in messages: "user-data", "network-config", "SSH key", "Ignition config". */
   label: string;
   notFound: string;
   invalid: string;
 }
 
+/** The files a user can hand to provisioning. */
 export const INPUTS = {
   userData: { label: "user-data", notFound: "E_USER_DATA_NOT_FOUND", invalid: "E_USER_DATA_INVALID" },
   networkConfig: { label: "network-config", notFound: "E_NETWORK_CONFIG_NOT_FOUND", invalid: "E_NETWORK_CONFIG_INVALID" },
-  sshKey: { label: "ssh key", notFound: "E_SSH_KEY_NOT_FOUND", invalid: "E_SSH_KEY_INVALID" },
+  sshKey: { label: "SSH key", notFound: "E_SSH_KEY_NOT_FOUND", invalid: "E_SSH_KEY_INVALID" },
   ignition: { label: "Ignition config", notFound: "E_IGNITION_NOT_FOUND", invalid: "E_IGNITION_INVALID" },
 } satisfies Record<string, InputKind>;
 

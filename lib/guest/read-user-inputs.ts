@@ -19,6 +19,7 @@ export interface UserInputs {
   ignition?: string;
 }
 
+/** The file names and arguments of `create` that feed provisioning. */
 export interface UserInputOptions {
   userDataFile?: string;
   networkConfigFile?: string;

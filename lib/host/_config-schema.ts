@@ -29,6 +29,7 @@ export interface Settings {
   baseUrls: Record<string, string>;
 }
 
+/** Every setting but the baseUrls table: what variables and flags can set. */
 export type ScalarKey = Exclude<keyof Settings, "baseUrls">;
 
 /** How one scalar setting is checked; `check` returns undefined for a value it rejects. */

@@ -2,6 +2,9 @@
  * Layered configuration: built-in defaults < /etc/testcloud/config.toml <
  * $XDG_CONFIG_HOME/testcloud/config.toml < TESTCLOUD_* variables < flags.
  * Every effective value remembers where it came from, for `testcloud config`.
+ * One camelCase name per setting in TOML, JSON and code; its variable is
+ * TESTCLOUD_ + the name in SCREAMING_SNAKE_CASE, its flag the kebab-case name
+ * (lib/host/_config-schema.ts).
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
@@ -31,6 +34,7 @@ export interface LoadedConfig {
 /** Flag values as parsed by citty: typed, or text checked like a variable's. */
 export type FlagValues = { [K in ScalarKey]?: Settings[K] | string };
 
+/** Injection points; each defaults to the real process. */
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Config files, lowest precedence first; missing files are skipped. */
@@ -242,7 +246,7 @@ function suggest(key: string): string {
  * that fails with the same message is where the error is; a truncated
  * multi-line value fails with another message, so it is not blamed.
  */
-export function tomlErrorLine(text: string, message: string): number | undefined {
+function tomlErrorLine(text: string, message: string): number | undefined {
   const lines = text.split("\n");
   for (let n = 1; n <= lines.length; n++) {
     try {

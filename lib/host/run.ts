@@ -6,6 +6,8 @@ const PACKAGES: Record<string, string> = {
   virsh: "libvirt-clients",
   ssh: "openssh-client",
   "ssh-keygen": "openssh-client",
+  xz: "xz-utils",
+  gzip: "gzip",
 };
 
 export interface RunOptions {

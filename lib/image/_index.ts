@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ImageError } from "../errors.ts";
 
 /** One cached image: an immutable file named by its sha256. */
 export interface BlobRow {
@@ -8,59 +9,176 @@ export interface BlobRow {
   format: string;
   size: number;
   path: string;
+  createdAt: string;
   lastUsed: string;
 }
 
-/** Where a reference last resolved to, so an unchanged source is not read again. */
+/** Where a source (URL or file:// path) last resolved to, and how to tell whether it changed. */
 export interface SourceRow {
   source: string;
   digest: string;
+  /** A local file's "size:mtime"; "" for URLs. */
   fingerprint: string;
+  etag: string | null;
+  lastModified: string | null;
+  length: number | null;
+  /** The published or user-given checksum the download was verified against, "sha256:hex". */
+  checksum: string | null;
+  /** sha256 of the bytes as fetched (before decompression). */
+  fetchedSha256: string;
+  fetchedAt: string;
 }
+
+/** The last resolution of a distro shortcut that was fetched, for --offline. */
+export interface ResolutionRow {
+  reference: string;
+  arch: string;
+  url: string;
+  checksum: string | null;
+  resolvedAt: string;
+}
+
+const TABLES: Record<string, string[]> = {
+  blobs: [
+    "digest TEXT PRIMARY KEY",
+    "format TEXT NOT NULL",
+    "size INTEGER NOT NULL",
+    "path TEXT NOT NULL",
+    "last_used TEXT NOT NULL",
+    "created_at TEXT NOT NULL DEFAULT ''",
+  ],
+  sources: [
+    "source TEXT PRIMARY KEY",
+    "digest TEXT NOT NULL",
+    "fingerprint TEXT NOT NULL",
+    "etag TEXT",
+    "last_modified TEXT",
+    "length INTEGER",
+    "checksum TEXT",
+    "fetched_sha256 TEXT NOT NULL DEFAULT ''",
+    "fetched_at TEXT NOT NULL DEFAULT ''",
+  ],
+  resolutions: [
+    "reference TEXT NOT NULL",
+    "arch TEXT NOT NULL",
+    "url TEXT NOT NULL",
+    "checksum TEXT",
+    "resolved_at TEXT NOT NULL",
+  ],
+};
+
+const SOURCE_COLUMNS = `source, digest, fingerprint, etag, last_modified AS lastModified, length, checksum,
+  fetched_sha256 AS fetchedSha256, fetched_at AS fetchedAt`;
+const BLOB_COLUMNS = "digest, format, size, path, created_at AS createdAt, last_used AS lastUsed";
 
 /** The image cache's index: a SQLite database in WAL mode shared by concurrent processes. */
 export class ImageIndex {
   readonly db: Database;
+  readonly path: string;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "index.sqlite"), { create: true });
-    this.db.run("PRAGMA journal_mode = WAL");
-    this.db.run("PRAGMA busy_timeout = 10000");
-    this.db.run(`CREATE TABLE IF NOT EXISTS blobs (
-      digest TEXT PRIMARY KEY, format TEXT NOT NULL, size INTEGER NOT NULL,
-      path TEXT NOT NULL, last_used TEXT NOT NULL)`);
-    this.db.run(`CREATE TABLE IF NOT EXISTS sources (
-      source TEXT PRIMARY KEY, digest TEXT NOT NULL, fingerprint TEXT NOT NULL)`);
+    this.path = join(dir, "index.sqlite");
+    try {
+      this.db = new Database(this.path, { create: true });
+      this.db.run("PRAGMA busy_timeout = 10000");
+      this.db.run("PRAGMA journal_mode = WAL");
+      this.migrate();
+    } catch (error) {
+      throw corrupt(this.path, error);
+    }
+  }
+
+  /** Creates missing tables and adds columns an older testcloud did not have. */
+  private migrate(): void {
+    this.db.transaction(() => {
+      for (const [table, columns] of Object.entries(TABLES)) {
+        const key = table === "resolutions" ? ", PRIMARY KEY (reference, arch)" : "";
+        this.db.run(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(", ")}${key})`);
+        const have = new Set(this.db.query<{ name: string }, []>(`PRAGMA table_info(${table})`).all().map((c) => c.name));
+        for (const column of columns) {
+          if (!have.has(column.split(" ")[0]!)) this.db.run(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+        }
+      }
+    })();
   }
 
   source(source: string): SourceRow | null {
+    return this.db.query<SourceRow, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE source = ?`).get(source);
+  }
+
+  sourcesOf(digest: string): SourceRow[] {
     return this.db
-      .query<SourceRow, [string]>("SELECT source, digest, fingerprint FROM sources WHERE source = ?")
-      .get(source);
+      .query<SourceRow, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE digest = ? ORDER BY fetched_at DESC`)
+      .all(digest);
   }
 
   blob(digest: string): BlobRow | null {
+    return this.db.query<BlobRow, [string]>(`SELECT ${BLOB_COLUMNS} FROM blobs WHERE digest = ?`).get(digest);
+  }
+
+  blobs(): BlobRow[] {
+    return this.db.query<BlobRow, []>(`SELECT ${BLOB_COLUMNS} FROM blobs ORDER BY last_used DESC`).all();
+  }
+
+  resolution(reference: string, arch: string): ResolutionRow | null {
     return this.db
-      .query<BlobRow, [string]>(
-        "SELECT digest, format, size, path, last_used AS lastUsed FROM blobs WHERE digest = ?",
+      .query<ResolutionRow, [string, string]>(
+        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE reference = ? AND arch = ?",
       )
-      .get(digest);
+      .get(reference, arch);
+  }
+
+  /** The last resolutions of a shortcut, one per architecture. */
+  resolutionsOf(reference: string): ResolutionRow[] {
+    return this.db
+      .query<ResolutionRow, [string]>(
+        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE reference = ? ORDER BY arch",
+      )
+      .all(reference);
+  }
+
+  /** Shortcut references whose last resolution points at `url`. */
+  referencesTo(url: string): ResolutionRow[] {
+    return this.db
+      .query<ResolutionRow, [string]>(
+        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE url = ? ORDER BY reference",
+      )
+      .all(url);
+  }
+
+  saveResolution(row: Omit<ResolutionRow, "resolvedAt">): void {
+    this.db.run(
+      "INSERT OR REPLACE INTO resolutions (reference, arch, url, checksum, resolved_at) VALUES (?, ?, ?, ?, ?)",
+      [row.reference, row.arch, row.url, row.checksum, new Date().toISOString()],
+    );
   }
 
   /** Records a finished blob and the source it came from, in one transaction. */
-  record(blob: Omit<BlobRow, "lastUsed">, source: Omit<SourceRow, "digest">): void {
+  record(blob: Omit<BlobRow, "lastUsed" | "createdAt">, source: Omit<SourceRow, "digest" | "fetchedAt">): void {
     const now = new Date().toISOString();
     this.db.transaction(() => {
       this.db.run(
-        "INSERT OR REPLACE INTO blobs (digest, format, size, path, last_used) VALUES (?, ?, ?, ?, ?)",
-        [blob.digest, blob.format, blob.size, blob.path, now],
+        `INSERT INTO blobs (digest, format, size, path, last_used, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (digest) DO UPDATE SET format = excluded.format, size = excluded.size,
+           path = excluded.path, last_used = excluded.last_used`,
+        [blob.digest, blob.format, blob.size, blob.path, now, now],
       );
-      this.db.run("INSERT OR REPLACE INTO sources (source, digest, fingerprint) VALUES (?, ?, ?)", [
-        source.source,
-        blob.digest,
-        source.fingerprint,
-      ]);
+      this.db.run(
+        `INSERT OR REPLACE INTO sources (source, digest, fingerprint, etag, last_modified, length, checksum,
+           fetched_sha256, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [source.source, blob.digest, source.fingerprint, source.etag, source.lastModified, source.length,
+          source.checksum, source.fetchedSha256, now],
+      );
+    })();
+  }
+
+  /** Marks a source as just confirmed unchanged (a 304), and its blob as used. */
+  confirm(source: string, digest: string): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.run("UPDATE sources SET fetched_at = ? WHERE source = ?", [now, source]);
+      this.db.run("UPDATE blobs SET last_used = ? WHERE digest = ?", [now, digest]);
     })();
   }
 
@@ -68,7 +186,26 @@ export class ImageIndex {
     this.db.run("UPDATE blobs SET last_used = ? WHERE digest = ?", [new Date().toISOString(), digest]);
   }
 
+  /** Forgets a blob and every source and resolution leading to it; returns the sources forgotten. */
+  forget(digest: string): string[] {
+    return this.db.transaction(() => {
+      const sources = this.sourcesOf(digest).map((s) => s.source);
+      for (const source of sources) this.db.run("DELETE FROM resolutions WHERE url = ?", [source]);
+      this.db.run("DELETE FROM sources WHERE digest = ?", [digest]);
+      this.db.run("DELETE FROM blobs WHERE digest = ?", [digest]);
+      return sources;
+    })();
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+function corrupt(path: string, error: unknown): ImageError {
+  return new ImageError(`Image cache index is unreadable: "${path}": ${(error as Error).message}`, {
+    code: "E_CACHE_CORRUPT",
+    hint: `move it aside (mv ${path} ${path}.bad); cached images are re-indexed when pulled again`,
+    cause: error,
+  });
 }

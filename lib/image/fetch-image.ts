@@ -1,136 +1,124 @@
-import { closeSync, createReadStream, fsyncSync, openSync } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { ImageError, NotFoundError, UsageError } from "../errors.ts";
-import { imageInfo } from "../host/qemu-img.ts";
-import { imagesDir } from "../host/paths.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";
+import { cachePaths } from "./_cache-paths.ts";
+import { fetchFile } from "./_fetch-file.ts";
+import { fetchUrl, notCached, type Cache } from "./_fetch-url.ts";
 import { ImageIndex } from "./_index.ts";
-import { downloadTo } from "./_download.ts";
 import { parseReference } from "./parse-reference.ts";
+import type { ImageProgress } from "./progress.ts";
+import { hostArch, parseArch } from "./resolve/_arch.ts";
+import { baseUrlsFromEnv } from "./resolve/base-urls.ts";
+import { resolveShortcut, type Arch, type ResolvedImage } from "./resolve/resolve-shortcut.ts";
 
 /** A cached, verified image ready to be used as an overlay's base. */
 export interface CachedImage {
+  /** The URL or file:// path the bytes came from (a shortcut's resolved URL). */
   source: string;
+  /** sha256 of the stored image, after decompression. */
   digest: string;
   format: string;
   size: number;
   path: string;
-  /** True when the image came from the cache without reading the source again. */
+  /** True when the image came from the cache without downloading it again. */
   cached: boolean;
 }
 
 export interface FetchOptions {
   dataDir: string;
+  /** Expected sha256, of the file as downloaded or of the image after decompression. */
+  sha256?: string;
+  /** Architecture for distro shortcuts; default: this host's. */
+  arch?: Arch | string;
+  /** Never touch the network: use the cache (for shortcuts, their last resolution) or fail. */
+  offline?: boolean;
+  /** Upstream host → base URL for shortcuts; default: TESTCLOUD_MIRRORS. */
+  baseUrls?: Partial<Record<string, string>>;
   fetch?: typeof fetch;
   run?: Runner;
   signal?: AbortSignal;
-  onProgress?: (bytes: number, total?: number) => void;
+  onProgress?: (progress: ImageProgress) => void;
+  /** Told about waits for another process's download and about retries. */
+  log?: (message: string) => void;
+  /** Give up on a download that receives nothing for this long; default 30 s. */
+  stallMs?: number;
+  /** Attempts without progress before giving up on a failing server; default 5. */
+  attempts?: number;
+  /** First delay between attempts, doubled each time; default 1 s. */
+  retryDelayMs?: number;
 }
 
-/** Resolves an image reference and stores it in the content-addressed cache. */
+/**
+ * Gets an image into the content-addressed cache from any reference a user can give (a
+ * path, file://, http(s):// or a distro shortcut) and returns the cached, verified copy.
+ */
 export async function fetchImage(ref: string, options: FetchOptions): Promise<CachedImage> {
   const parsed = parseReference(ref);
-  if (parsed.kind === "shortcut") {
-    throw new UsageError(`Unknown image reference: "${ref}"`, {
-      code: "E_UNKNOWN_IMAGE",
-      hint: "give a path, a file:// URL or an http(s) URL to a qcow2 or raw image",
-    });
-  }
-  const dir = imagesDir(options.dataDir);
-  const index = new ImageIndex(dir);
+  const sha256 = options.sha256 === undefined ? undefined : parseSha256(options.sha256);
+  const paths = cachePaths(options.dataDir);
+  const cache: Cache = { paths, index: new ImageIndex(paths.root) };
   try {
-    if (parsed.kind === "file") return await storeLocal(parsed.path, dir, index, options);
-    return await storeRemote(parsed.url, dir, index, options);
+    if (parsed.kind === "file") return await fetchFile(parsed.path, sha256, cache, options);
+    if (parsed.kind === "url") return await fetchUrl(parsed.url, { checksum: null, sha256 }, cache, options);
+    return await fetchShortcut(parsed.distro, parsed.version, sha256, cache, options);
   } finally {
-    index.close();
+    cache.index.close();
   }
 }
 
-async function storeLocal(path: string, dir: string, index: ImageIndex, options: FetchOptions) {
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) {
-    throw new NotFoundError(`Image file not found: "${path}"`, { code: "E_IMAGE_NOT_FOUND" });
-  }
-  const source = `file://${path}`;
-  // A local file counts as unchanged while its size and mtime are.
-  const fingerprint = `${info.size}:${info.mtimeMs}`;
-  const hit = reuse(index, source, fingerprint);
-  if (hit) return hit;
-  return store(dir, index, source, fingerprint, options, async (tmp, signal) => {
-    const writer = Bun.file(tmp).writer();
-    const hasher = new Bun.CryptoHasher("sha256");
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) {
-      hasher.update(chunk as Buffer);
-      writer.write(chunk as Buffer);
-    }
-    await writer.end();
-    return hasher.digest("hex");
-  });
-}
-
-async function storeRemote(url: string, dir: string, index: ImageIndex, options: FetchOptions) {
-  return store(dir, index, url, "", options, (tmp, signal) =>
-    downloadTo(url, tmp, { fetch: options.fetch, signal, onProgress: options.onProgress }),
-  );
-}
-
-function reuse(index: ImageIndex, source: string, fingerprint: string): CachedImage | null {
-  const row = index.source(source);
-  if (!row || row.fingerprint !== fingerprint) return null;
-  const blob = index.blob(row.digest);
-  if (!blob || !Bun.file(blob.path).size) return null;
-  index.touch(blob.digest);
-  return { source, digest: blob.digest, format: blob.format, size: blob.size, path: blob.path, cached: true };
-}
-
-type Writer = (tmp: string, signal?: AbortSignal) => Promise<string>;
-
-/** Writes to a temp file, checks it is a disk image, then renames it to its digest. */
-async function store(
-  dir: string,
-  index: ImageIndex,
-  source: string,
-  fingerprint: string,
+async function fetchShortcut(
+  distro: string,
+  version: string | undefined,
+  sha256: string | undefined,
+  cache: Cache,
   options: FetchOptions,
-  write: Writer,
 ): Promise<CachedImage> {
-  const blobs = join(dir, "blobs");
-  await mkdir(blobs, { recursive: true });
-  const tmp = join(blobs, `.tmp-${process.pid}-${crypto.randomUUID()}`);
-  try {
-    const digest = await write(tmp, options.signal);
-    const info = await imageInfo(tmp, options.run);
-    if (info.backingFile) throw new ImageError(`Image has a backing file: "${source}"`);
-    if (info.format !== "qcow2" && info.format !== "raw") {
-      throw new ImageError(`Unsupported image format: "${info.format}" in "${source}"`);
-    }
-    if (info.format === "raw" && !(await hasPartitionTable(tmp))) {
-      throw new ImageError(`Not a disk image: "${source}": no qcow2 header and no partition table`);
-    }
-    const path = join(blobs, `sha256-${digest}`);
-    const size = (await stat(tmp)).size;
-    fsyncPath(tmp);
-    await rename(tmp, path);
-    index.record({ digest, format: info.format, size, path }, { source, fingerprint });
-    return { source, digest, format: info.format, size, path, cached: false };
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  const reference = version ? `${distro}:${version}` : distro;
+  const arch = options.arch === undefined ? hostArch() : parseArch(options.arch);
+  if (options.offline) return fetchOffline(distro, version, reference, arch, sha256, cache, options);
+  const resolved = await resolveShortcut(distro, version, {
+    arch,
+    baseUrls: options.baseUrls ?? baseUrlsFromEnv(),
+    fetch: options.fetch,
+    signal: options.signal,
+  });
+  const image = await fetchUrl(resolved.url, { checksum: resolved.checksum, sha256 }, cache, options);
+  cache.index.saveResolution({ reference, arch, url: resolved.url, checksum: checksumText(resolved) });
+  return image;
 }
 
-/** Flushes a file to disk so the rename that publishes it never exposes a partial file. */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** Offline, a shortcut cannot be resolved: its last resolution that was fetched stands in. */
+async function fetchOffline(
+  distro: string,
+  version: string | undefined,
+  reference: string,
+  arch: Arch,
+  sha256: string | undefined,
+  cache: Cache,
+  options: FetchOptions,
+): Promise<CachedImage> {
+  const row = cache.index.resolution(reference, arch);
+  if (row) {
+    const [algorithm, value] = (row.checksum ?? "").split(":") as ["sha256" | "sha512", string];
+    return fetchUrl(row.url, { checksum: row.checksum ? { algorithm, value } : null, sha256 }, cache, options);
   }
+  // Still tell an unknown shortcut or version apart from one that is merely not cached.
+  const noNetwork = () => Promise.reject(new Error("offline"));
+  const known = await resolveShortcut(distro, version, { arch, fetch: noNetwork as unknown as typeof fetch }).then(
+    () => null,
+    (error: unknown) => (error instanceof UsageError || (error instanceof NotFoundError && error.code === "E_UNKNOWN_VERSION") ? error : null),
+  );
+  throw known ?? notCached(`${reference} (${arch})`, arch === hostArch() ? reference : `${reference} --arch ${arch}`);
 }
 
-/** qemu-img calls any file "raw"; a bootable raw disk has an MBR (or GPT's protective MBR). */
-async function hasPartitionTable(path: string): Promise<boolean> {
-  const head = new Uint8Array(await Bun.file(path).slice(0, 512).arrayBuffer());
-  return head.length === 512 && head[510] === 0x55 && head[511] === 0xaa;
+function checksumText(resolved: ResolvedImage): string | null {
+  return resolved.checksum ? `${resolved.checksum.algorithm}:${resolved.checksum.value}` : null;
+}
+
+/** A user-given sha256: 64 hex digits, optionally prefixed "sha256:". */
+export function parseSha256(text: string): string {
+  const hex = text.trim().toLowerCase().replace(/^sha256[:-]/, "");
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new UsageError(`Invalid --sha256: ${JSON.stringify(text)}: expected 64 hex digits`);
+  }
+  return hex;
 }

@@ -148,14 +148,20 @@ export async function preflight(conn: Virsh, name: string, options: CreateOption
     await fetchImage(options.image, { dataDir: options.dataDir });
   }
   if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
-  if (await domainState(conn, name)) {
+  // Independent checks, one virsh call each: run them together.
+  const [state, record, active] = await Promise.all([
+    domainState(conn, name),
+    readRecord(options.dataDir, name),
+    options.network === "user" ? true : networkActive(conn, options.network),
+  ]);
+  if (state) {
     throw new AlreadyExistsError(`A libvirt domain named "${name}" already exists`, { hint: `testcloud remove ${name}` });
   }
-  if (await readRecord(options.dataDir, name)) {
+  if (record) {
     throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
   }
   if (options.network === "user") return "user";
-  if (!(await networkActive(conn, options.network))) {
+  if (!active) {
     throw new StateError(`libvirt network is not active: "${options.network}"`, { hint: `virsh net-start ${options.network}` });
   }
   return { mode: "network", name: options.network };

@@ -1,5 +1,6 @@
 import { InterruptedError, StateError, TimeoutError } from "../errors.ts";
 import { probeSsh } from "../host/ssh.ts";
+import { sshBannerSeen } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
 import { domainState, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { consoleTail } from "./console-tail.ts";
@@ -35,14 +36,18 @@ export async function waitReady(
   let ipMs = ip ? 0 : -1;
   for (let round = 0; ; round++) {
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
-    if (round % 4 === 0) await assertAlive(conn, record, paths, phase);
+    if (round % 10 === 0) await assertAlive(conn, record, paths, phase);
     if (!ip) {
       ip = await leaseFor(conn, record);
       if (ip) ipMs = elapsed();
     }
     if (ip) {
       phase = "waiting for ssh";
-      if (await probeSsh(sshTarget(record, paths, ip), options.run)) return { ip, ipMs, sshMs: elapsed() };
+      const target = sshTarget(record, paths, ip);
+      // The in-process banner check is cheap; the real login (key + host key) runs once sshd answers.
+      if ((await sshBannerSeen(ip, target.port)) && (await probeSsh(target, options.run))) {
+        return { ip, ipMs, sshMs: elapsed() };
+      }
     }
     if (performance.now() > deadline) {
       throw new TimeoutError(
@@ -54,7 +59,7 @@ export async function waitReady(
         },
       );
     }
-    await Bun.sleep(options.pollMs ?? 500);
+    await Bun.sleep(options.pollMs ?? 200);
   }
 }
 

@@ -24,6 +24,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   reset: { positionals: ["name"] },
   remove: { positionals: ["name"] },
   clean: { positionals: [] },
+  image: { positionals: [] },
 };
 
 describe("command registry", () => {

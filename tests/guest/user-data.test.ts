@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { renderMetaData, renderUserData, type UserDataOptions } from "../../lib/guest/user-data.ts";
+import { defaultCloudConfig, renderCloudConfig, renderMetaData, renderUserData, type UserDataOptions } from "../../lib/guest/user-data.ts";
 
 const HOST_PRIVATE =
   "-----BEGIN OPENSSH PRIVATE KEY-----\n" +
@@ -23,6 +23,7 @@ type CloudConfig = {
   ssh_deletekeys: boolean;
   ssh_genkeytypes: string[];
   runcmd?: unknown;
+  chpasswd?: unknown;
 };
 
 function parse(text: string): CloudConfig & Record<string, unknown> {
@@ -93,5 +94,53 @@ describe("renderMetaData", () => {
       "instance-id": instanceId,
       "local-hostname": hostname,
     });
+  });
+});
+
+describe("renderUserData with a password", () => {
+  const HASH = "$6$rounds=100000$0123456789abcdef$kH3QPrqBOU84fpS1Pa0mzxm7nXI4koSkLPoHWC3iQqOu2tQuasfVziCW5ezdvsfiAYy/5s49kNYeRRHxwIcjD0";
+  const doc = parse(renderUserData({ ...options, passwordHash: HASH }));
+
+  test("unlocks the user with the hash, never the password itself", () => {
+    expect(doc.users[0]).toMatchObject({ lock_passwd: false, passwd: HASH });
+    expect(JSON.stringify(doc)).not.toContain("plain_text_passwd");
+  });
+
+  test("does not expire the password at first login", () => {
+    expect(doc.chpasswd).toEqual({ expire: false });
+  });
+
+  test("keeps ssh password login off unless asked for", () => {
+    expect(doc.ssh_pwauth).toBe(false);
+    expect(parse(renderUserData({ ...options, passwordHash: HASH, sshPasswordAuth: true })).ssh_pwauth).toBe(true);
+  });
+
+  test("never enables ssh password login without a password", () => {
+    const noPassword = parse(renderUserData({ ...options, sshPasswordAuth: true }));
+    expect([noPassword.ssh_pwauth, noPassword.users[0]!.lock_passwd, "chpasswd" in noPassword]).toEqual([false, true, false]);
+  });
+});
+
+describe("defaultCloudConfig and renderCloudConfig", () => {
+  test("renderUserData is the rendered default config", () => {
+    expect(renderCloudConfig(defaultCloudConfig(options))).toBe(renderUserData(options));
+    expect(parse(renderUserData(options))).toEqual(defaultCloudConfig(options) as never);
+  });
+
+  test("grows the root partition and filesystem", () => {
+    expect(defaultCloudConfig(options)).toMatchObject({ growpart: { mode: "auto", devices: ["/"] }, resize_rootfs: true });
+  });
+});
+
+describe("renderMetaData with extra keys", () => {
+  test("adds the extra keys after ours", () => {
+    const text = renderMetaData("iid-1", "tiny", { region: "lab", "public-keys": "ssh-ed25519 AAAA" });
+    expect(Bun.YAML.parse(text)).toEqual({ "instance-id": "iid-1", "local-hostname": "tiny", region: "lab", "public-keys": "ssh-ed25519 AAAA" });
+    expect(text.split("\n")[0]).toBe('instance-id: "iid-1"');
+  });
+
+  test("never lets an extra key replace the instance-id or the hostname", () => {
+    const doc = Bun.YAML.parse(renderMetaData("iid-1", "tiny", { "instance-id": "x", "local-hostname": "y" }));
+    expect(doc).toEqual({ "instance-id": "iid-1", "local-hostname": "tiny" });
   });
 });

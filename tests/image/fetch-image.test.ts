@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "../../lib/errors.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
+import type { ImageProgress } from "../../lib/image/progress.ts";
 import { createImage, listDir, requireTool, useTempDirs } from "../_helpers.ts";
 
 const fixtureDir = useTempDirs("all");
@@ -95,9 +96,9 @@ function blobsDir(dataDir: string): string {
   return join(dataDir, "images", "blobs");
 }
 
-/** Runs a fetch that must fail and returns its error. */
+/** Runs a fetch that must fail (retrying fast) and returns its error. */
 async function failure(ref: string, options: Partial<Parameters<typeof fetchImage>[1]> & { dataDir: string }) {
-  const result = await fetchImage(ref, options).then(
+  const result = await fetchImage(ref, { retryDelayMs: 5, ...options }).then(
     (image) => image,
     (error: unknown) => error,
   );
@@ -137,10 +138,12 @@ describe("fetchImage from an http server", () => {
 
   test("reports progress up to the full size", async () => {
     const dataDir = await tempDir();
-    const calls: [number, number | undefined][] = [];
-    await fetchImage(`${base}/tiny.qcow2`, { dataDir, onProgress: (bytes, total) => calls.push([bytes, total]) });
-    expect(calls.length).toBeGreaterThan(0);
-    expect(calls.at(-1)).toEqual([qcow2.byteLength, qcow2.byteLength]);
+    const calls: [number, number | undefined, boolean][] = [];
+    const onProgress = (p: ImageProgress) => void calls.push([p.bytes, p.total, p.done]);
+    await fetchImage(`${base}/tiny.qcow2`, { dataDir, onProgress });
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.at(-1)).toEqual([qcow2.byteLength, qcow2.byteLength, true]);
+    expect(calls.filter(([, , done]) => done)).toHaveLength(1);
   });
 
   test("two concurrent fetches of one URL both succeed and leave one blob", async () => {
@@ -368,7 +371,7 @@ describe("fetchImage from a local file", () => {
 });
 
 describe("fetchImage with a distro shortcut", () => {
-  test("is a UsageError with code E_UNKNOWN_IMAGE until shortcuts are resolved", async () => {
+  test("an unknown distro is a UsageError with code E_UNKNOWN_IMAGE", async () => {
     const dataDir = await tempDir();
     const error = await failure("testcloud-no-such-distro:1", { dataDir });
     expect(error).toBeInstanceOf(UsageError);

@@ -1,8 +1,6 @@
-import type { ChecksumEntry } from "./_checksum-files.ts";
-
-/** The entry whose name matches `pattern` with the greatest build stamp (its first capture group). */
-export function newestEntry(entries: ChecksumEntry[], pattern: RegExp): { entry: ChecksumEntry; stamp: string } | null {
-  let best: { entry: ChecksumEntry; stamp: string } | null = null;
+/** The entry whose file name matches `pattern` with the greatest build stamp (its first capture group). */
+export function newestEntry<T extends { file: string }>(entries: T[], pattern: RegExp): { entry: T; stamp: string } | null {
+  let best: { entry: T; stamp: string } | null = null;
   for (const entry of entries) {
     const stamp = pattern.exec(entry.file)?.[1];
     if (stamp !== undefined && (!best || compareStamps(stamp, best.stamp) > 0)) best = { entry, stamp };

@@ -14,7 +14,7 @@ export async function newestAvailable(
   for (const version of versions) {
     const resolved = await resolve(version);
     if (resolved) {
-      const note = skipped.length > 0 ? [`No image index for ${label} ${skipped.join(", ")} yet: using ${version}`] : [];
+      const note = skipped.length > 0 ? [`No image index found for ${label} ${skipped.join(", ")}: using ${version}`] : [];
       return { ...resolved, notes: [...note, ...resolved.notes] };
     }
     skipped.push(version);

@@ -47,10 +47,7 @@ async function resolveVersion(version: string, context: ResolveContext): Promise
 /** Newer composes publish one `<image>.SHA256SUM` per image instead of a CHECKSUM file. */
 async function fromListing(version: string, dir: string, listing: string, pattern: RegExp, context: ResolveContext) {
   const names = [...listing.matchAll(/href="([^"?#/]+)"/g)].map((m) => decodeURIComponent(m[1]!));
-  const newest = newestEntry(
-    names.map((file) => ({ file, algorithm: "sha256", value: "" })),
-    pattern,
-  );
+  const newest = newestEntry(names.map((file) => ({ file })), pattern);
   if (!newest) return fail(version, dir, context);
   const sidecarUrl = `${dir}${newest.entry.file}.SHA256SUM`;
   const entry = findChecksum(parseChecksums(await context.text(sidecarUrl)), newest.entry.file);

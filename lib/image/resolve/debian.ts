@@ -30,9 +30,11 @@ export async function resolveDebian(version: string | undefined, context: Resolv
     const known = RELEASES.map((r) => `${r.number} (${r.codename})`);
     throw unknownVersion("Debian", version, known, `testcloud image resolve debian:${RELEASES[0]!.number}`);
   }
-  const resolved = debArch ? await resolveRelease(release.number, debArch, context) : null;
+  const what = `Debian ${release.number} genericcloud`;
+  if (!debArch) throw noImageForArch(what, context.arch, `${context.base("cloud.debian.org")}/images/cloud/${release.codename}/latest/`);
+  const resolved = await resolveRelease(release.number, debArch, context);
   if (resolved) return resolved;
-  throw noImageForArch(`Debian ${release.number} genericcloud`, context.arch, manifestUrl(release, debArch ?? context.arch, context));
+  throw noImageForArch(what, context.arch, manifestUrl(release, debArch, context));
 }
 
 /** null when the mirror has no manifest for that release and arch. */

@@ -78,7 +78,7 @@ async function fromRelease(
   const url = context.rebase(image.link);
   const notes = version.includes(" ") ? [`"${version}" is a pre-release: Fedora ${version.split(" ")[0]} is not released yet`] : [];
   const published =
-    image.sha256 === undefined
+    image.sha256 === undefined || image.sha256 === null
       ? await fromChecksumFile(url, context)
       : {
           value: hexDigest(image.sha256, "sha256", indexUrl, `the sha256 of ${image.link}`),

@@ -93,10 +93,10 @@ cleanup() {
   local rc=$? m left
   trap - EXIT INT TERM HUP
   set +e
-  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+  if [ -n "$CHILD" ] && kill -0 -- "-$CHILD" 2>/dev/null; then
     log "stopping build process group $CHILD"
     kill -TERM -- "-$CHILD" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 40); do kill -0 -- "-$CHILD" 2>/dev/null || break; sleep 0.25; done
     kill -KILL -- "-$CHILD" 2>/dev/null
     wait "$CHILD" 2>/dev/null
   fi
@@ -123,7 +123,8 @@ trap 'exit 129' HUP
 # signal to this script is handled at once (bash defers traps while it waits
 # for a foreground child) and the trap can stop the whole group.
 run() {
-  setsid "$@" </dev/null &
+  # explicit exec: $! must be setsid itself, i.e. the new group's leader
+  { exec setsid "$@" </dev/null; } &
   CHILD=$!
   local rc=0
   wait "$CHILD" || rc=$?
@@ -262,9 +263,14 @@ dd if="$WORK/core.img" of="$RAW" bs=512 seek=1 conv=notrunc status=none
 sfdisk --quiet --dump "$RAW" >&2 || die "partition table damaged"
 
 # --- 4. qcow2 -----------------------------------------------------------------
+# the tree is no longer needed: delete it while converting
+[ -z "$(mounts_under "$ROOT")" ] || die "mounts appeared below $ROOT"
+rm -rf --one-file-system "$ROOT" &
+RMPID=$!
 log "converting to qcow2"
 # zstd-compressed clusters: ~4x faster to write than zlib (qemu >= 5.1 to read)
 run qemu-img convert -f raw -O qcow2 -c -o compression_type=zstd,cluster_size=65536 "$RAW" "$OUT.tmp"
+wait "$RMPID" || true
 mv -f "$OUT.tmp" "$OUT"
 qemu-img info "$OUT" >&2
 log "done in $(( SECONDS - START )) s: $OUT"

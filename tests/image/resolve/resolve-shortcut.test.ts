@@ -151,7 +151,7 @@ describe("resolveShortcut with bare shortcuts takes the newest version the mirro
   test.each(cases)("%s for %s resolves to %s and notes the skipped %s", async (ref, arch, version, skipped) => {
     const image = await resolve(ref, arch);
     expect(image.version).toBe(version);
-    expect(image.notes[0]).toContain(`No image index for ${skipped}`);
+    expect(image.notes[0]).toBe(`No image index found for ${skipped}: using ${version}`);
   });
 });
 

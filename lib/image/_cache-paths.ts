@@ -1,0 +1,42 @@
+import { join } from "node:path";
+import { imagesDir } from "../host/paths.ts";
+
+/**
+ * Layout of the image cache. Only `blobs/` holds images, each complete and verified, named
+ * by its sha256; unfinished work lives in `partial/` and `tmp/`, so a crash never leaves a
+ * half-written file where a reader (or `image list`) would take it for an image.
+ */
+export function cachePaths(dataDir: string) {
+  const root = imagesDir(dataDir);
+  return {
+    root,
+    blobs: join(root, "blobs"),
+    /** Resumable downloads: `<key>.partial` plus `<key>.json` (URL and validators). */
+    partial: join(root, "partial"),
+    /** Decompression and copy outputs of a running process: `.tmp-<pid>-<uuid>`. */
+    tmp: join(root, "tmp"),
+    /** One lock file per source, held by the process fetching it. */
+    locks: join(root, "locks"),
+  };
+}
+
+export type CachePaths = ReturnType<typeof cachePaths>;
+
+/** Path of the blob with this sha256. */
+export function blobPath(paths: CachePaths, digest: string): string {
+  return join(paths.blobs, `sha256-${digest}`);
+}
+
+/** Files that belong to one source: its lock and, for a URL, its resumable download. */
+export function sourceFiles(paths: CachePaths, source: string) {
+  // A hash keeps any URL a safe, fixed-length file name.
+  const key = new Bun.CryptoHasher("sha256").update(source).digest("hex").slice(0, 32);
+  return {
+    key,
+    lock: join(paths.locks, `${key}.lock`),
+    data: join(paths.partial, `${key}.partial`),
+    meta: join(paths.partial, `${key}.json`),
+  };
+}
+
+export type SourceFiles = ReturnType<typeof sourceFiles>;

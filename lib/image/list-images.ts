@@ -1,0 +1,43 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { cachePaths } from "./_cache-paths.ts";
+import { ImageIndex } from "./_index.ts";
+
+/** One image in the cache, as `image list` shows it. */
+export interface ImageEntry {
+  digest: string;
+  path: string;
+  format: string;
+  size: number;
+  createdAt: string;
+  lastUsed: string;
+  /** URLs and file:// paths whose content this is, most recently fetched first. */
+  sources: string[];
+  /** Distro shortcuts whose last resolution led here. */
+  references: { reference: string; arch: string }[];
+  /** Instances whose overlay has this image as its base. */
+  instances: string[];
+}
+
+/**
+ * Lists the cached images: only complete, verified blobs (never a partial download).
+ * `usage` maps a digest to the instances using it (lib/instance/image-usage.ts).
+ */
+export function listImages(dataDir: string, usage: ReadonlyMap<string, string[]> = new Map()): ImageEntry[] {
+  const paths = cachePaths(dataDir);
+  // Listing must not create a cache where there is none.
+  if (!existsSync(join(paths.root, "index.sqlite"))) return [];
+  const index = new ImageIndex(paths.root);
+  try {
+    return index
+      .blobs()
+      .filter((blob) => statSync(blob.path, { throwIfNoEntry: false })?.isFile())
+      .map((blob) => {
+        const sources = index.sourcesOf(blob.digest).map((s) => s.source);
+        const references = sources.flatMap((s) => index.referencesTo(s).map(({ reference, arch }) => ({ reference, arch })));
+        return { ...blob, sources, references, instances: usage.get(blob.digest) ?? [] };
+      });
+  } finally {
+    index.close();
+  }
+}

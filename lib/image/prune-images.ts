@@ -1,0 +1,112 @@
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { cachePaths, type CachePaths } from "./_cache-paths.ts";
+import { ImageIndex } from "./_index.ts";
+import { tryLock } from "./_lock.ts";
+import { listImages, type ImageEntry } from "./list-images.ts";
+import { deleteBlob, type RemovedImage } from "./remove-image.ts";
+
+export interface PruneOptions {
+  /** Remove unused images not used for this long (ms). */
+  olderThanMs?: number;
+  /** Then remove the least recently used unused images until the cache is at most this big. */
+  maxSize?: number;
+  /** digest → instances using it (lib/instance/image-usage.ts); those are never removed. */
+  usage?: ReadonlyMap<string, string[]>;
+  now?: number;
+}
+
+export interface PruneResult {
+  removed: Omit<RemovedImage, "instances">[];
+  /** Image files the index did not know (left by a crash between forgetting and deleting). */
+  orphans: { path: string; size: number }[];
+  /** Abandoned resumable downloads that were deleted. */
+  partials: { path: string; size: number }[];
+  bytesFreed: number;
+  /** Size of the images left in the cache. */
+  bytesKept: number;
+}
+
+/**
+ * Removes cached images no instance uses: all of them without options; with options, those
+ * idle longer than `olderThanMs` and then the least recently used beyond `maxSize`. Also
+ * deletes resumable downloads that no process is working on (and are old enough).
+ */
+export function pruneImages(dataDir: string, options: PruneOptions = {}): PruneResult {
+  const paths = cachePaths(dataDir);
+  const result: PruneResult = { removed: [], orphans: [], partials: [], bytesFreed: 0, bytesKept: 0 };
+  if (!existsSync(join(paths.root, "index.sqlite"))) return result;
+  const now = options.now ?? Date.now();
+  const entries = listImages(dataDir, options.usage);
+  const doomed = choose(entries, options, now);
+  const index = new ImageIndex(paths.root);
+  try {
+    for (const entry of doomed) result.removed.push(deleteBlob(index, entry));
+    result.orphans = pruneOrphans(paths, index, options.usage, now);
+  } finally {
+    index.close();
+  }
+  if (options.maxSize === undefined || options.olderThanMs !== undefined) {
+    result.partials = prunePartials(paths, options.olderThanMs === undefined ? now : now - options.olderThanMs);
+  }
+  result.bytesFreed = [...result.removed, ...result.orphans, ...result.partials].reduce((sum, r) => sum + r.size, 0);
+  result.bytesKept = entries.filter((e) => !doomed.includes(e)).reduce((sum, e) => sum + e.size, 0);
+  return result;
+}
+
+function choose(entries: ImageEntry[], options: PruneOptions, now: number): ImageEntry[] {
+  const unused = entries.filter((e) => e.instances.length === 0);
+  if (options.olderThanMs === undefined && options.maxSize === undefined) return unused;
+  const cutoff = options.olderThanMs === undefined ? -Infinity : now - options.olderThanMs;
+  const doomed = unused.filter((e) => Date.parse(e.lastUsed) < cutoff);
+  if (options.maxSize !== undefined) {
+    let total = entries.filter((e) => !doomed.includes(e)).reduce((sum, e) => sum + e.size, 0);
+    const lru = unused.filter((e) => !doomed.includes(e)).sort((a, b) => a.lastUsed.localeCompare(b.lastUsed));
+    for (const entry of lru) {
+      if (total <= options.maxSize) break;
+      doomed.push(entry);
+      total -= entry.size;
+    }
+  }
+  return doomed;
+}
+
+/**
+ * Deletes blob files the index does not list. A fetch publishes its blob (rename) a moment
+ * before it records it, so only files renamed into place 10 minutes ago or more count.
+ */
+function pruneOrphans(paths: CachePaths, index: ImageIndex, usage: ReadonlyMap<string, string[]> | undefined, now: number) {
+  const removed: { path: string; size: number }[] = [];
+  for (const name of existsSync(paths.blobs) ? readdirSync(paths.blobs) : []) {
+    const digest = /^sha256-([0-9a-f]{64})$/.exec(name)?.[1];
+    const path = join(paths.blobs, name);
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!digest || !info || index.blob(digest) || usage?.has(digest) || now - info.ctimeMs < 600_000) continue;
+    rmSync(path, { force: true });
+    removed.push({ path, size: info.size });
+  }
+  return removed;
+}
+
+/** Deletes partial downloads last written before `cutoff` whose lock no process holds. */
+function prunePartials(paths: CachePaths, cutoff: number): { path: string; size: number }[] {
+  const removed: { path: string; size: number }[] = [];
+  const names = existsSync(paths.partial) ? readdirSync(paths.partial) : [];
+  for (const name of names.filter((n) => n.endsWith(".partial"))) {
+    const key = name.slice(0, -".partial".length);
+    const path = join(paths.partial, name);
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!info || info.mtimeMs >= cutoff) continue;
+    // The lock says whether a download is writing it right now.
+    const lock = tryLock(join(paths.locks, `${key}.lock`));
+    if (!lock) continue;
+    try {
+      rmSync(path, { force: true });
+      rmSync(join(paths.partial, `${key}.json`), { force: true });
+      removed.push({ path, size: info.size });
+    } finally {
+      lock.release();
+    }
+  }
+  return removed;
+}

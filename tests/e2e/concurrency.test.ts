@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
+
+describe("concurrent creates", () => {
+  test("two creates of the same name: exactly one wins, the other gets exit 5 and touches nothing", async () => {
+    const name = uniqueName("race");
+    const args = ["create", testImage("tiny"), "--name", name, "--network", NETWORK, "--ram", "256", "--json"];
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 5]);
+    const loser = a.exitCode === 5 ? a : b;
+    expect(loser.json.error.code).toBe("E_EXISTS");
+    expect((await cli(["ssh", name, "--", "hostname"])).stdout.trim()).toBe(name);
+    expect((await cli(["remove", "-f", name])).exitCode).toBe(0);
+    expect(await leftBehind(name)).toEqual([]);
+  }, 300_000);
+
+  test("four creates at once, two user-mode and two on a network: all ready, distinct ports and IPs", async () => {
+    const names = [0, 1, 2, 3].map((i) => uniqueName(`par${i}`));
+    const results = await Promise.all(
+      names.map((name, i) =>
+        cli(["create", testImage("tiny"), "--name", name, "--network", i < 2 ? "user" : NETWORK, "--ram", "256", "--vcpus", "1", "--timeout", "600", "--json"]),
+      ),
+    );
+    for (const r of results) expect(r.exitCode).toBe(0);
+    const ports = results.slice(0, 2).map((r) => r.json.sshPort);
+    expect(new Set(ports).size).toBe(2);
+    const ips = results.slice(2).map((r) => r.json.ip);
+    expect(new Set(ips).size).toBe(2);
+    for (const name of names) expect((await cli(["ssh", name, "--", "hostname"])).stdout.trim()).toBe(name);
+    for (const name of names) expect((await cli(["remove", "-f", name])).exitCode).toBe(0);
+  }, 900_000);
+});
+
+describe("kill -9 of create at any phase leaves nothing that clean cannot tidy", () => {
+  for (const delayMs of [60, 150, 300, 600, 1500]) {
+    test(`killed after ${delayMs} ms`, async () => {
+      const name = uniqueName(`kill${delayMs}`);
+      const proc = Bun.spawn([BIN, "--connect", URI, "create", testImage("tiny"), "--name", name, "--network", NETWORK, "--ram", "256"], {
+        env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      await Bun.sleep(delayMs);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      await cli(["clean", "--json"]);
+      // What clean keeps is a consistent instance (record + domain), which remove takes away.
+      if ((await leftBehind(name)).length > 0) {
+        const info = await cli(["info", name, "--json"]);
+        expect(info.exitCode).toBe(0);
+        expect(info.json.problem).toBeNull();
+        expect((await cli(["remove", "--force", name])).exitCode).toBe(0);
+      }
+      expect(await leftBehind(name)).toEqual([]);
+      expect((await virsh("list", "--all", "--name")).stdout).not.toContain(name);
+    }, 60_000);
+  }
+});

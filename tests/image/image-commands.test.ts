@@ -1,0 +1,146 @@
+/**
+ * The `image` commands: in-process through citty as main() runs them (JSON documents on
+ * stdout), and as the real CLI in a child process for exit codes, progress on stderr and
+ * Ctrl-C in the middle of a download.
+ */
+import { describe, expect, spyOn, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { runCommand } from "citty";
+import imageCommand from "../../commands/image/index.ts";
+import { setGlobals } from "../../commands/_action.ts";
+import { StateError, UsageError } from "../../lib/errors.ts";
+import type { CachedImage } from "../../lib/image/fetch-image.ts";
+import type { ImageEntry } from "../../lib/image/list-images.ts";
+import type { PruneResult } from "../../lib/image/prune-images.ts";
+import type { RemovedImage } from "../../lib/image/remove-image.ts";
+import { instancePaths, writeRecord, type InstanceRecord } from "../../lib/instance/state.ts";
+import { listDir, useTempDirs } from "../_helpers.ts";
+import { blobsDir, partials } from "./_cache-helpers.ts";
+import { rawDisk, sha256, useImageServer } from "./_image-server.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const server = useImageServer();
+const tempDir = useTempDirs();
+const DISK = rawDisk(512 << 10, 3);
+
+/** Runs `image ARGS… --json` in-process and parses what it printed. */
+async function image<T>(dataDir: string, args: string[]): Promise<T> {
+  setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, signal: new AbortController().signal });
+  const chunks: string[] = [];
+  const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    await runCommand(imageCommand, { rawArgs: args });
+  } finally {
+    write.mockRestore();
+  }
+  return JSON.parse(chunks.join("")) as T;
+}
+
+async function useInstance(dataDir: string, name: string, digest: string): Promise<void> {
+  await mkdir(instancePaths(dataDir, name).dir, { recursive: true });
+  await writeRecord(dataDir, { name, image: { source: "x", digest, path: "y" } } as InstanceRecord);
+}
+
+describe("testcloud image (in-process)", () => {
+  test("pull, list, remove and prune speak JSON", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    const pulled = await image<CachedImage>(dataDir, ["pull", server.url("/disk.raw"), "--sha256", sha256(DISK)]);
+    expect(pulled).toMatchObject({ source: server.url("/disk.raw"), digest: sha256(DISK), format: "raw", cached: false });
+    await useInstance(dataDir, "web", pulled.digest);
+    const list = await image<ImageEntry[]>(dataDir, ["list"]);
+    expect(list).toMatchObject([{ digest: pulled.digest, size: DISK.byteLength, sources: [server.url("/disk.raw")], instances: ["web"] }]);
+    const pruned = await image<PruneResult>(dataDir, ["prune"]);
+    expect(pruned).toEqual({ removed: [], orphans: [], partials: [], bytesFreed: 0, bytesKept: DISK.byteLength });
+    const refused = await image(dataDir, ["remove", pulled.digest.slice(0, 12)]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StateError);
+    const removed = await image<RemovedImage>(dataDir, ["remove", pulled.digest.slice(0, 12), "--force"]);
+    expect(removed).toMatchObject({ digest: pulled.digest, instances: ["web"] });
+    expect(await image<ImageEntry[]>(dataDir, ["list"])).toEqual([]);
+  });
+
+  test.each([
+    [["prune", "--older-than", "soon"], "--older-than"],
+    [["prune", "--max-size", "big"], "--max-size"],
+    [["pull", "https://example.org/x.qcow2", "--sha256", "xyz"], "--sha256"],
+  ])("%p is a usage error", async (args, flag) => {
+    const error = await image(await tempDir(), args).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain(flag);
+  });
+});
+
+interface Cli {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnCli(args: string[], dataDir: string) {
+  return Bun.spawn([BUN, "cli.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir, TESTCLOUD_CONNECT: "test:///default" },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+async function cli(args: string[], dataDir: string): Promise<Cli> {
+  const proc = spawnCli(args, dataDir);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { exitCode, stdout, stderr };
+}
+
+describe("testcloud image (the CLI)", () => {
+  test("pull without a TTY prints one progress summary line on stderr and the result on stdout", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    const result = await cli(["image", "pull", server.url("/disk.raw")], dataDir);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toStartWith(`pulled sha256:${sha256(DISK)} (raw, 512.0 KiB)\n`);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Downloaded disk\.raw: 512\.0 KiB in \d+\.\d s \(.+\/s\)$/)]);
+  });
+
+  test("pull --json prints only the JSON document", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    const result = await cli(["image", "pull", server.url("/disk.raw"), "--json"], dataDir);
+    expect(JSON.parse(result.stdout)).toMatchObject({ digest: sha256(DISK) });
+    expect(result.stderr).toBe("");
+  });
+
+  test("a failed pull exits with its documented code and one error line", async () => {
+    const dataDir = await tempDir();
+    const result = await cli(["image", "pull", server.url("/missing.raw")], dataDir);
+    expect(result.exitCode).toBe(6);
+    expect(result.stderr).toBe(`error: Download failed: "${server.url("/missing.raw")}": HTTP 404\n`);
+  });
+
+  test("Ctrl-C during a download exits 130, leaves no image, and the next pull resumes", async () => {
+    const dataDir = await tempDir();
+    server.put("/slow.raw", DISK, { chunkDelayMs: 50 });
+    const proc = spawnCli(["image", "pull", server.url("/slow.raw"), "--json"], dataDir);
+    const deadline = performance.now() + 10_000;
+    while (server.sent("/slow.raw") < 128 << 10 && performance.now() < deadline) await Bun.sleep(10);
+    proc.kill("SIGINT");
+    const [stdout, exitCode] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(exitCode).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ error: { code: "E_INTERRUPTED", exitCode: 130 } });
+    expect(await listDir(blobsDir(dataDir))).toEqual([]);
+    expect(JSON.parse((await cli(["image", "list", "--json"], dataDir)).stdout)).toEqual([]);
+    expect(await partials(dataDir)).toHaveLength(1);
+    server.put("/slow.raw", DISK);
+    const again = await cli(["image", "pull", server.url("/slow.raw"), "--json"], dataDir);
+    expect(JSON.parse(again.stdout)).toMatchObject({ digest: sha256(DISK), cached: false });
+    const resumed = server.bodyGets("/slow.raw").at(-1)!;
+    expect(resumed.status).toBe(206);
+    expect(Number(/^bytes=(\d+)-$/.exec(resumed.range ?? "")?.[1])).toBeGreaterThan(0);
+    expect(await partials(dataDir)).toEqual([]);
+  }, 20_000);
+});
