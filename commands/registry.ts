@@ -18,6 +18,7 @@ export const commands = {
   remove: () => import("./remove.ts").then((m) => m.default as CommandDef),
   clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
   image: () => import("./image/index.ts").then((m) => m.default as CommandDef),
+  config: () => import("./config.ts").then((m) => m.default as CommandDef),
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;

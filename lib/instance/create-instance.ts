@@ -142,11 +142,7 @@ async function rollback(conn: Virsh, options: CreateOptions, name: string, dir: 
 /** Fails fast, before any download: bad sizes, a taken name, a missing network, no libvirt. */
 export async function preflight(conn: Virsh, name: string, options: CreateOptions): Promise<"user" | NetworkSpec> {
   checkResources(options);
-  const ref = parseReference(options.image);
-  if (ref.kind === "shortcut") {
-    // Distro shortcuts arrive with the image store; fail before touching anything.
-    await fetchImage(options.image, { dataDir: options.dataDir });
-  }
+  parseReference(options.image);
   if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
   // Independent checks, one virsh call each: run them together.
   const [state, record, active] = await Promise.all([

@@ -25,6 +25,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   remove: { positionals: ["name"] },
   clean: { positionals: [] },
   image: { positionals: [] },
+  config: { positionals: [] },
 };
 
 describe("command registry", () => {
