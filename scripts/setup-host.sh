@@ -60,6 +60,7 @@ XML
   virsh -c qemu:///system net-define "$xml" >/dev/null
   rm -f "$xml"
 fi
-virsh -c qemu:///system net-info "$NETWORK" | grep -q '^Active:.*yes' ||
-  virsh -c qemu:///system net-start "$NETWORK" >/dev/null
+# Capture first: `virsh | grep -q` under pipefail fails when grep exits early.
+info=$(virsh -c qemu:///system net-info "$NETWORK")
+grep -q '^Active:.*yes' <<<"$info" || virsh -c qemu:///system net-start "$NETWORK" >/dev/null
 log "host ready: libvirt up, network $NETWORK active"
