@@ -11,7 +11,7 @@ describe("create refuses bad input with a one-line error and leaves nothing behi
     ["a name with XML metacharacters", () => ["create", testImage("tiny"), "--name", "a<b>&c"], 2, "E_INVALID_NAME"],
     ["a 64-character name", () => ["create", testImage("tiny"), "--name", "a".repeat(64)], 2, "E_INVALID_NAME"],
     ["an image that does not exist", () => ["create", "/nonexistent/image.qcow2", "--name", uniqueName("noimg")], 4, "E_IMAGE_NOT_FOUND"],
-    ["a file that is not a disk image", () => ["create", notAnImage(), "--name", uniqueName("text")], 6, "E_IMAGE"],
+    ["a file that is not a disk image", () => ["create", notAnImage(), "--name", uniqueName("text")], 6, "E_NOT_AN_IMAGE"],
     ["a network that does not exist", () => ["create", testImage("tiny"), "--name", uniqueName("nonet"), "--network", "no-such-net"], 4, "E_NOT_FOUND"],
     ["a zero --ram", () => ["create", testImage("tiny"), "--name", uniqueName("ram"), "--ram", "0"], 2, "E_USAGE"],
     ["a non-numeric --vcpus", () => ["create", testImage("tiny"), "--name", uniqueName("cpu"), "--vcpus", "two"], 2, "E_USAGE"],
