@@ -2,12 +2,14 @@
 // build times, create→ready for both test images, and `list --json` latency.
 // Usage (root, after scripts/setup-host.sh): bun scripts/bench-skeleton.ts
 import { $ } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const network = process.env.TESTCLOUD_TEST_NETWORK ?? "testcloud-test";
 const dataDir = mkdtempSync(join(tmpdir(), "tc-bench-"));
+// QEMU runs as its own user under qemu:///system and must traverse the data dir.
+chmodSync(dataDir, 0o755);
 const env = { ...process.env, TESTCLOUD_DATA_DIR: dataDir };
 
 async function seconds<T>(step: () => Promise<T>): Promise<[number, T]> {
