@@ -1,6 +1,7 @@
 import { UsageError } from "../lib/errors.ts";
 import { logger } from "../lib/cli/output.ts";
 import { parseSize } from "../lib/host/parse-size.ts";
+import { progressPrinter } from "../lib/image/progress.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
 import { planInstance, type CreatePlan } from "../lib/instance/plan-instance.ts";
 import { defineAction, globalArgs } from "./_action.ts";
@@ -23,6 +24,9 @@ export default defineAction({
     vnc: { type: "boolean", description: "Add a VNC display on 127.0.0.1 (default: serial console only)" },
     user: { type: "string", description: "Login user created in the guest", default: "cloud-user" },
     "virt-type": { type: "enum", options: ["kvm", "qemu"], description: "Force KVM or TCG (default: KVM only where it really works)" },
+    arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
+    sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
+    offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it" },
     ...globalArgs,
   },
   async run(args, globals): Promise<CreateResult | CreatePlan> {
@@ -41,6 +45,7 @@ export default defineAction({
       uri: globals.uri,
       dataDir: globals.dataDir,
       virtType: args["virt-type"] as "kvm" | "qemu" | undefined,
+      fetch: { arch: args.arch, sha256: args.sha256, offline: args.offline, onProgress: globals.json ? undefined : progressPrinter() },
       signal: globals.signal,
       log: globals.json ? undefined : (message) => logger.info(message),
     };

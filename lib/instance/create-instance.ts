@@ -5,7 +5,7 @@ import { AlreadyExistsError, InterruptedError, StateError, TestcloudError, ToolE
 import { checkTraversable } from "../host/check-traversable.ts";
 import { detectVirtType, type VirtType } from "../host/detect-virt.ts";
 import type { Runner } from "../host/run.ts";
-import { fetchImage } from "../image/fetch-image.ts";
+import { fetchImage, type FetchOptions } from "../image/fetch-image.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
 import { parseReference } from "../image/parse-reference.ts";
 import type { NetworkSpec } from "../libvirt/domain-xml.ts";
@@ -39,6 +39,8 @@ export interface CreateOptions {
   uri: string;
   dataDir: string;
   virtType?: VirtType;
+  /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
+  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress">;
   signal?: AbortSignal;
   run?: Runner;
   log?: (message: string) => void;
@@ -58,7 +60,13 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const started = performance.now();
   const network = await timed("check", () => preflight(conn, name, options));
   const image = await timed("image", () =>
-    fetchImage(options.image, { dataDir: options.dataDir, run: options.run, signal: options.signal }),
+    fetchImage(options.image, {
+      ...options.fetch,
+      dataDir: options.dataDir,
+      run: options.run,
+      signal: options.signal,
+      log: options.log,
+    }),
   );
   const paths = instancePaths(options.dataDir, name);
   await claimDirectory(paths.dir, name);
