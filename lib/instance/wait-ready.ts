@@ -36,7 +36,7 @@ export async function waitReady(
   let ipMs = ip ? 0 : -1;
   for (let round = 0; ; round++) {
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
-    if (round % 10 === 0) await assertAlive(conn, record, paths, phase);
+    if (round % 20 === 0) await assertAlive(conn, record, paths, phase);
     if (!ip) {
       ip = await leaseFor(conn, record);
       if (ip) ipMs = elapsed();
@@ -59,7 +59,7 @@ export async function waitReady(
         },
       );
     }
-    await Bun.sleep(options.pollMs ?? 200);
+    await Bun.sleep(options.pollMs ?? 100);
   }
 }
 
