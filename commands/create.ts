@@ -1,50 +1,76 @@
-import { UsageError } from "../lib/errors.ts";
 import { logger } from "../lib/cli/output.ts";
-import { parseSize } from "../lib/host/parse-size.ts";
+import { applyFlags, effectiveNetwork, loadConfig } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
+import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
 import { planInstance, type CreatePlan } from "../lib/instance/plan-instance.ts";
 import { defineAction, globalArgs } from "./_action.ts";
 import { formatInstance } from "./_format.ts";
-import { waitArgs, waitMode } from "./_instance-args.ts";
+import { waitMode } from "./_instance-args.ts";
 
+// No citty defaults on settings: an absent flag lets the config files and TESTCLOUD_* decide.
 export default defineAction({
   meta: { name: "create", description: "Create an instance from an image and wait until ssh works" },
   args: {
-    image: { type: "positional", description: "Image: a path, file:// or http(s):// URL", required: true },
+    image: { type: "positional", description: "Image: a path, file:// or http(s):// URL, or a distro shortcut such as fedora:41", required: true },
     name: { type: "string", alias: "n", description: "Instance name (default: a random readable name)" },
     network: { type: "string", description: "libvirt network name, or 'user' for user-mode networking" },
-    ram: { type: "string", description: "Memory in MiB", default: "1024" },
-    vcpus: { type: "string", description: "Number of virtual CPUs", default: "2" },
+    ram: { type: "string", description: "Memory in MiB (default 1024)" },
+    vcpus: { type: "string", description: "Number of virtual CPUs (default 2)" },
     "disk-size": { type: "string", description: "Grow the disk to this size, e.g. 20G (the guest grows its root fs at boot)" },
-    timeout: { type: "string", description: "Seconds to wait for the instance to be ready", default: "300" },
-    wait: waitArgs.wait,
+    timeout: { type: "string", description: "Seconds to wait for the instance to be ready (default 300)" },
+    wait: { type: "string", description: "Ready means: ssh (default) or cloud-init; --no-wait returns once started", valueHint: "ssh|cloud-init" },
     keep: { type: "boolean", description: "Keep a failed instance for inspection instead of removing it" },
     "dry-run": { type: "boolean", description: "Check everything and show what would be made; make nothing" },
     vnc: { type: "boolean", description: "Add a VNC display on 127.0.0.1 (default: serial console only)" },
-    user: { type: "string", description: "Login user created in the guest", default: "cloud-user" },
-    "virt-type": { type: "enum", options: ["kvm", "qemu"], description: "Force KVM or TCG (default: KVM only where it really works)" },
+    user: { type: "string", description: "Login user created in the guest (default cloud-user)" },
+    "user-data": { type: "string", description: "Your user-data: #cloud-config is merged with ours; scripts and MIME pass through", valueHint: "FILE" },
+    "network-config": { type: "string", description: "NoCloud network-config (v1 or v2) for the guest", valueHint: "FILE" },
+    "ssh-key": { type: "string", description: "Another public key allowed to log in (repeatable); ~/.ssh/*.pub are added too", valueHint: "FILE" },
+    "meta-data": { type: "string", description: "Extra meta-data KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" },
+    password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only)" },
+    "virt-type": { type: "string", description: "Force kvm or qemu (TCG) (default: KVM only where it really works)", valueHint: "kvm|qemu" },
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
     offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it" },
     ...globalArgs,
   },
-  async run(args, globals): Promise<CreateResult | CreatePlan> {
+  async run(args, globals, rawArgs): Promise<CreateResult | CreatePlan> {
+    const base = globals.config ?? (await loadConfig());
+    const s = applyFlags(base, {
+      ram: args.ram,
+      vcpus: args.vcpus,
+      timeout: args.timeout,
+      user: args.user,
+      network: args.network,
+      virtType: args["virt-type"],
+      diskSize: args["disk-size"],
+      wait: typeof args.wait === "string" ? args.wait : undefined, // --no-wait arrives as false
+      vnc: args.vnc,
+    }).settings;
+    // Checked before anything is made: unreadable files, bad YAML, oversize seeds.
+    const inputs = await readUserInputs({
+      userDataFile: args["user-data"],
+      networkConfigFile: args["network-config"],
+      sshKeyFiles: repeated(rawArgs, "--ssh-key"),
+      metaData: repeated(rawArgs, "--meta-data"),
+    });
     const options: CreateOptions = {
       image: args.image,
       name: args.name,
-      network: args.network ?? (globals.uri.endsWith("/session") ? "user" : "default"),
-      ramMiB: integer(args.ram, "--ram"),
-      vcpus: integer(args.vcpus, "--vcpus"),
-      diskSize: args["disk-size"] === undefined ? undefined : parseSize(args["disk-size"], "--disk-size"),
-      timeoutS: integer(args.timeout, "--timeout"),
-      wait: waitMode(args.wait as string | boolean),
+      network: effectiveNetwork({ ...s, connect: globals.uri }),
+      ramMiB: s.ram,
+      vcpus: s.vcpus,
+      diskSize: s.diskSize || undefined,
+      timeoutS: s.timeout,
+      wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
-      vnc: args.vnc,
-      user: args.user,
+      vnc: s.vnc,
+      user: s.user,
       uri: globals.uri,
       dataDir: globals.dataDir,
-      virtType: args["virt-type"] as "kvm" | "qemu" | undefined,
+      virtType: s.virtType === "auto" ? undefined : s.virtType,
+      provisioning: { inputs, password: args.password },
       fetch: { arch: args.arch, sha256: args.sha256, offline: args.offline, onProgress: globals.json ? undefined : progressPrinter() },
       signal: globals.signal,
       log: globals.json ? undefined : (message) => logger.info(message),
@@ -56,9 +82,16 @@ export default defineAction({
   human: (result) => ("dryRun" in result ? formatPlan(result) : formatInstance(result)),
 });
 
-function integer(value: string, flag: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`Invalid ${flag}: ${JSON.stringify(value)}: expected a whole number`);
-  return Number(value);
+/** citty keeps only the last of a repeated flag; these may be given many times. */
+function repeated(rawArgs: string[], flag: string): string[] {
+  const values: string[] = [];
+  const end = rawArgs.includes("--") ? rawArgs.indexOf("--") : rawArgs.length;
+  for (let i = 0; i < end; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === flag && i + 1 < end) values.push(rawArgs[++i]!);
+    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+  }
+  return values;
 }
 
 function formatPlan(plan: CreatePlan): string {

@@ -1,6 +1,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { TestcloudError, UsageError, InterruptedError } from "../lib/errors.ts";
 import { extractGlobals } from "../lib/cli/globals.ts";
+import { loadConfig } from "../lib/host/config.ts";
 import { printError } from "../lib/cli/output.ts";
 import { globalArgs, setGlobals } from "./_action.ts";
 import { commands } from "./registry.ts";
@@ -28,6 +29,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const { globals, rest } = extractGlobals(argv, controller.signal);
     ({ json, verbose } = globals);
     setGlobals(globals);
+    if (!rest.includes("--help") && !rest.includes("-h")) {
+      // Config files and TESTCLOUD_* variables feed every command; --connect beats them.
+      globals.config = await loadConfig({ flags: globals.connectFlag ? { connect: globals.connectFlag } : {} });
+      globals.uri = globals.config.settings.connect;
+      globals.dataDir = globals.config.settings.dataDir;
+    }
     if (rest[0] === "--version" || rest[0] === "-V") return printVersion(json);
     const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
     if (own.length === 0 || own.includes("--help") || own.includes("-h")) return await printHelp(own);

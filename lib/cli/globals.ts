@@ -1,3 +1,4 @@
+import type { LoadedConfig } from "../host/config.ts";
 import { dataDir, defaultUri } from "../host/paths.ts";
 
 /** Flags every command accepts, before or after the verb. */
@@ -5,6 +6,10 @@ export interface Globals {
   json: boolean;
   verbose: boolean;
   uri: string;
+  /** The --connect value exactly as given, if it was. */
+  connectFlag?: string;
+  /** Layered configuration (files, TESTCLOUD_* variables, --connect); set by main(). */
+  config?: LoadedConfig;
   dataDir: string;
   /** Aborted on Ctrl-C / SIGTERM so long operations can roll back. */
   signal: AbortSignal;
@@ -20,8 +25,8 @@ export function extractGlobals(argv: string[], signal: AbortSignal): { globals: 
     if (arg === "--") break;
     if (arg === "--json") globals.json = true;
     else if (arg === "--verbose") globals.verbose = true;
-    else if (arg === "--connect" || arg === "-c") globals.uri = requireValue(argv, ++i, arg);
-    else if (arg.startsWith("--connect=")) globals.uri = arg.slice("--connect=".length);
+    else if (arg === "--connect" || arg === "-c") globals.uri = globals.connectFlag = requireValue(argv, ++i, arg);
+    else if (arg.startsWith("--connect=")) globals.uri = globals.connectFlag = arg.slice("--connect=".length);
     else rest.push(arg);
   }
   return { globals, rest: [...rest, ...argv.slice(i)] };

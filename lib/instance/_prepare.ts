@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { generateKeyPair, type KeyPair } from "../host/ssh.ts";
 import type { Runner } from "../host/run.ts";
-import { renderMetaData, renderUserData } from "../guest/user-data.ts";
+import { join } from "node:path";
+import { buildSeedFiles } from "../guest/build-seed-files.ts";
+import type { UserInputs } from "../guest/read-user-inputs.ts";
 import { writeSeed, type SeedFiles } from "../guest/write-seed.ts";
 import { renderDomainXml } from "../libvirt/domain-xml.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
@@ -15,19 +17,34 @@ export async function makeKeys(record: InstanceRecord, paths: InstancePaths, run
   return { key, hostKey };
 }
 
-/** The NoCloud files for an instance: our user, our keys, a fresh instance-id. */
-export function renderSeed(record: InstanceRecord, keys: { key: KeyPair; hostKey: KeyPair }): SeedFiles {
-  return {
-    userData: renderUserData({ user: record.user, authorizedKeys: [keys.key.publicKey], hostKey: keys.hostKey }),
-    metaData: renderMetaData(`iid-${crypto.randomUUID()}`, record.name),
-  };
+/** What the user adds to provisioning (see lib/guest/read-user-inputs.ts). */
+export interface Provisioning {
+  inputs: UserInputs;
+  password?: string;
+}
+
+/** The NoCloud files for an instance: our user, our keys, a fresh instance-id, merged with the user's. */
+export function renderSeed(
+  record: InstanceRecord,
+  keys: { key: KeyPair; hostKey: KeyPair },
+  provisioning: Provisioning = { inputs: { metaData: {}, sshKeys: [] } },
+): SeedFiles & { warnings: string[] } {
+  return buildSeedFiles(provisioning.inputs, {
+    name: record.name,
+    user: record.user,
+    instanceKey: keys.key.publicKey,
+    hostKey: keys.hostKey,
+    password: provisioning.password,
+  });
 }
 
 /** Writes the seed image plus readable copies of its files for inspection. */
 export async function storeSeed(paths: InstancePaths, seed: SeedFiles): Promise<void> {
-  // The user-data holds the guest's private host key: owner-only.
+  // user-data (or vendor-data, when the user's passes through) holds the guest's private host key: owner-only.
   await writeFile(paths.userData, seed.userData, { mode: 0o600 });
   await writeFile(paths.metaData, seed.metaData);
+  if (seed.vendorData !== undefined) await writeFile(join(paths.dir, "vendor-data"), seed.vendorData, { mode: 0o600 });
+  if (seed.networkConfig !== undefined) await writeFile(join(paths.dir, "network-config"), seed.networkConfig);
   await writeSeed(paths.seed, seed);
 }
 

@@ -14,7 +14,7 @@ import { allocatePort } from "./allocate-port.ts";
 import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { randomName, validateName } from "./names.ts";
-import { domainXml, makeKeys, renderSeed, storeSeed } from "./_prepare.ts";
+import { domainXml, makeKeys, renderSeed, storeSeed, type Provisioning } from "./_prepare.ts";
 import { removeInstance } from "./remove-instance.ts";
 import { instanceNames, instancePaths, readRecord, writeRecord, type InstanceRecord } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
@@ -40,6 +40,8 @@ export interface CreateOptions {
   dataDir: string;
   virtType?: VirtType;
   /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
+  /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
+  provisioning?: Provisioning;
   fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress">;
   signal?: AbortSignal;
   run?: Runner;
@@ -87,7 +89,11 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
       vnc: options.vnc ?? false,
     };
     await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run }));
-    await timed("seed", async () => storeSeed(paths, renderSeed(record, await makeKeys(record, paths, options.run))));
+    await timed("seed", async () => {
+      const seed = renderSeed(record, await makeKeys(record, paths, options.run), options.provisioning);
+      for (const warning of seed.warnings) options.log?.(warning);
+      await storeSeed(paths, seed);
+    });
     await timed("define", () => define(conn, record, options.dataDir));
     await timed("start", () => start(conn, record, options.dataDir));
     unmarkCreating(paths.dir);

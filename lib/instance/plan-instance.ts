@@ -22,6 +22,9 @@ export interface CreatePlan {
   domainXml: string;
   userData: string;
   metaData: string;
+  vendorData: string | null;
+  networkConfig: string | null;
+  warnings: string[];
 }
 
 /** Runs every check of `create` and renders its files, without creating or downloading anything. */
@@ -56,7 +59,7 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
   const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
   try {
     const keys = await makeKeys(record, { ...paths, key: join(scratch, "k"), hostKey: join(scratch, "h"), knownHosts: join(scratch, "kh") }, options.run);
-    const seed = renderSeed(record, keys);
+    const seed = renderSeed(record, keys, options.provisioning);
     return {
       dryRun: true,
       name,
@@ -66,6 +69,9 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
       domainXml: domainXml(record, paths, options.dataDir, record.vnc),
       userData: seed.userData,
       metaData: seed.metaData,
+      vendorData: seed.vendorData ?? null,
+      networkConfig: seed.networkConfig ?? null,
+      warnings: seed.warnings,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });
