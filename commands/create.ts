@@ -28,6 +28,7 @@ export default defineAction({
     "network-config": { type: "string", description: "NoCloud network-config (v1 or v2) for the guest", valueHint: "FILE" },
     "ssh-key": { type: "string", description: "Another public key allowed to log in (repeatable); ~/.ssh/*.pub are added too", valueHint: "FILE" },
     "meta-data": { type: "string", description: "Extra meta-data KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" },
+    ignition: { type: "string", description: "Provision with Ignition (fw_cfg) and merge this config into ours; CoreOS images use Ignition anyway", valueHint: "FILE" },
     password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only)" },
     "virt-type": { type: "string", description: "Force kvm or qemu (TCG) (default: KVM only where it really works)", valueHint: "kvm|qemu" },
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
@@ -54,6 +55,7 @@ export default defineAction({
       networkConfigFile: args["network-config"],
       sshKeyFiles: repeated(rawArgs, "--ssh-key"),
       metaData: repeated(rawArgs, "--meta-data"),
+      ignitionFile: args.ignition,
     });
     const options: CreateOptions = {
       image: args.image,

@@ -4,6 +4,7 @@
  * same camelCase names in TOML, in `testcloud config --json` and in code.
  */
 import { isAbsolute } from "node:path";
+import { DEFAULT_BASE_URLS } from "../image/resolve/resolve-shortcut.ts";
 import { parseSize } from "./parse-size.ts";
 
 /** Every effective setting, after layering. */
@@ -114,19 +115,7 @@ export const SCHEMA: Record<ScalarKey, SettingSpec> = {
  * a test server replaces one host. Mirrors DEFAULT_BASE_URLS of
  * lib/image/resolve/resolve-shortcut.ts (a test keeps the two equal).
  */
-export const BASE_URLS: Record<string, string> = {
-  "fedoraproject.org": "https://fedoraproject.org",
-  "download.fedoraproject.org": "https://download.fedoraproject.org",
-  "bodhi.fedoraproject.org": "https://bodhi.fedoraproject.org",
-  "openqa.fedoraproject.org": "https://openqa.fedoraproject.org",
-  "kojipkgs.fedoraproject.org": "https://kojipkgs.fedoraproject.org",
-  "builds.coreos.fedoraproject.org": "https://builds.coreos.fedoraproject.org",
-  "cloud.centos.org": "https://cloud.centos.org",
-  "cloud.debian.org": "https://cloud.debian.org",
-  "cloud-images.ubuntu.com": "https://cloud-images.ubuntu.com",
-  "repo.almalinux.org": "https://repo.almalinux.org",
-  "dl.rockylinux.org": "https://dl.rockylinux.org",
-};
+export const BASE_URLS: Record<string, string> = DEFAULT_BASE_URLS;
 
 /** A base URL: the resolvers fetch over http(s) only. */
 export function checkUrl(value: unknown): string | undefined {

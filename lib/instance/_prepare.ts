@@ -3,6 +3,7 @@ import { generateKeyPair, type KeyPair } from "../host/ssh.ts";
 import type { Runner } from "../host/run.ts";
 import { join } from "node:path";
 import { buildSeedFiles } from "../guest/build-seed-files.ts";
+import { renderIgnition } from "../guest/ignition.ts";
 import type { UserInputs } from "../guest/read-user-inputs.ts";
 import { writeSeed, type SeedFiles } from "../guest/write-seed.ts";
 import { renderDomainXml } from "../libvirt/domain-xml.ts";
@@ -54,10 +55,36 @@ export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir:
     ...record,
     uuid: record.uuid,
     overlay: paths.overlay,
-    seed: paths.seed,
+    seed: record.provisioning === "ignition" ? undefined : paths.seed,
+    ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
     consoleLog: paths.consoleLog,
     instanceDir: paths.dir,
     dataDir,
     vnc,
   });
+}
+
+/** CoreOS guests get an Ignition config instead of a seed: the same user, keys and host key. */
+export async function storeIgnition(
+  record: InstanceRecord,
+  paths: InstancePaths,
+  keys: { key: KeyPair; hostKey: KeyPair },
+  provisioning?: Provisioning,
+): Promise<void> {
+  const config = renderIgnition({
+    hostname: record.name,
+    user: record.user,
+    authorizedKeys: [keys.key.publicKey, ...(provisioning?.inputs.sshKeys ?? [])],
+    hostKey: keys.hostKey,
+    password: provisioning?.password,
+    userConfig: provisioning?.inputs.ignition,
+  });
+  // Holds the host's private key: owner-only (libvirt relabels it for QEMU).
+  await writeFile(paths.ignition, config, { mode: 0o600 });
+}
+
+/** Ignition for CoreOS images (by source name) or when the user gave --ignition; NoCloud otherwise. */
+export function provisioningMode(imageSource: string, provisioning?: Provisioning): "nocloud" | "ignition" {
+  if (provisioning?.inputs.ignition !== undefined) return "ignition";
+  return /coreos|rhcos/i.test(imageSource) ? "ignition" : "nocloud";
 }

@@ -14,7 +14,7 @@ import { allocatePort } from "./allocate-port.ts";
 import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { randomName, validateName } from "./names.ts";
-import { domainXml, makeKeys, renderSeed, storeSeed, type Provisioning } from "./_prepare.ts";
+import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeSeed, type Provisioning } from "./_prepare.ts";
 import { removeInstance } from "./remove-instance.ts";
 import { instanceNames, instancePaths, readRecord, writeRecord, type InstanceRecord } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
@@ -87,10 +87,14 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
       network: network === "user" ? { mode: "user", sshPort: await freePort(options.dataDir) } : network,
       diskSize: options.diskSize ?? 0,
       vnc: options.vnc ?? false,
+      provisioning: provisioningMode(image.source, options.provisioning),
     };
+    checkProvisioning(record, options.provisioning);
     await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run }));
     await timed("seed", async () => {
-      const seed = renderSeed(record, await makeKeys(record, paths, options.run), options.provisioning);
+      const keys = await makeKeys(record, paths, options.run);
+      if (record.provisioning === "ignition") return storeIgnition(record, paths, keys, options.provisioning);
+      const seed = renderSeed(record, keys, options.provisioning);
       for (const warning of seed.warnings) options.log?.(warning);
       await storeSeed(paths, seed);
     });
@@ -107,6 +111,16 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   } catch (error) {
     await rollback(conn, options, name, paths.dir, error);
     throw error;
+  }
+}
+
+/** NoCloud inputs mean nothing to an Ignition guest, and the other way round: say so instead of ignoring them. */
+function checkProvisioning(record: InstanceRecord, provisioning?: Provisioning): void {
+  const inputs = provisioning?.inputs;
+  if (record.provisioning === "ignition" && (inputs?.userData || inputs?.networkConfig || Object.keys(inputs?.metaData ?? {}).length)) {
+    throw new UsageError("This image is provisioned with Ignition: --user-data, --network-config and --meta-data do not apply", {
+      hint: "pass your settings with --ignition FILE",
+    });
   }
 }
 

@@ -9,7 +9,7 @@ import { connect } from "../libvirt/virsh.ts";
 import type { CreateOptions } from "./create-instance.ts";
 import { preflight } from "./create-instance.ts";
 import { randomName, validateName } from "./names.ts";
-import { domainXml, makeKeys, renderSeed } from "./_prepare.ts";
+import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition } from "./_prepare.ts";
 import { instancePaths, type InstanceRecord } from "./state.ts";
 
 /** What `create --dry-run` shows: everything create would make, made nowhere. */
@@ -25,6 +25,8 @@ export interface CreatePlan {
   vendorData: string | null;
   networkConfig: string | null;
   warnings: string[];
+  /** The Ignition config, for CoreOS images or --ignition (then there is no seed). */
+  ignition: string | null;
 }
 
 /** Runs every check of `create` and renders its files, without creating or downloading anything. */
@@ -55,11 +57,18 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
     diskSize: options.diskSize ?? 0,
     vnc: options.vnc ?? false,
   };
+  record.provisioning = provisioningMode(record.image.source, options.provisioning);
   // Keys are generated for real so the user-data is exactly what create would send, then thrown away.
   const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
   try {
     const keys = await makeKeys(record, { ...paths, key: join(scratch, "k"), hostKey: join(scratch, "h"), knownHosts: join(scratch, "kh") }, options.run);
     const seed = renderSeed(record, keys, options.provisioning);
+    let ignition: string | null = null;
+    if (record.provisioning === "ignition") {
+      const scratchPaths = { ...paths, ignition: join(scratch, "config.ign") };
+      await storeIgnition(record, scratchPaths, keys, options.provisioning);
+      ignition = await Bun.file(scratchPaths.ignition).text();
+    }
     return {
       dryRun: true,
       name,
@@ -72,6 +81,7 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
       vendorData: seed.vendorData ?? null,
       networkConfig: seed.networkConfig ?? null,
       warnings: seed.warnings,
+      ignition,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -20,6 +20,8 @@ export interface InstanceRecord {
   network: NetworkSpec;
   diskSize: number;
   vnc: boolean;
+  /** How the guest is provisioned: a NoCloud seed disk, or Ignition through fw_cfg (CoreOS). */
+  provisioning?: "nocloud" | "ignition";
 }
 
 /** The files of an instance, all inside its directory. */
@@ -37,6 +39,7 @@ export function instancePaths(dataDir: string, name: string) {
     knownHosts: join(dir, "known_hosts"),
     metaData: join(dir, "meta-data"),
     userData: join(dir, "user-data"),
+    ignition: join(dir, "config.ign"),
   };
 }
 

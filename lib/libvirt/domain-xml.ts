@@ -1,5 +1,6 @@
 import type { VirtType } from "../host/detect-virt.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
+import { fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
 
 /** XML namespace of testcloud's own <metadata> element; `list` finds our domains by it. */
 export const METADATA_NS = "https://github.com/testcloud/testcloud/xmlns/instance/1";
@@ -17,7 +18,10 @@ export interface DomainSpec {
   ramMiB: number;
   vcpus: number;
   overlay: string;
-  seed: string;
+  /** The NoCloud seed disk; absent for Ignition guests. */
+  seed?: string;
+  /** An Ignition config handed to the guest through QEMU fw_cfg (CoreOS). */
+  ignition?: string;
   consoleLog: string;
   mac: string;
   network: NetworkSpec;
@@ -66,6 +70,7 @@ export function renderDomainXml(spec: DomainSpec): string {
     el("on_reboot", {}, "restart"),
     el("on_crash", {}, "destroy"),
     devices(spec),
+    spec.ignition !== undefined && fwcfgSysinfo({ [IGNITION_FW_CFG]: spec.ignition }),
     spec.network.mode === "user" && userNetArgs(spec.mac, spec.network.sshPort),
   );
   return renderXml(root) + "\n";
@@ -92,7 +97,7 @@ function devices(spec: DomainSpec): XmlNode {
     "devices",
     {},
     disk(spec.overlay, "qcow2", "vda"),
-    disk(spec.seed, "raw", "vdb", true),
+    spec.seed !== undefined && disk(spec.seed, "raw", "vdb", true),
     spec.network.mode === "network" &&
       el(
         "interface",

@@ -205,3 +205,16 @@ describe("renderDomainXml title and display", () => {
     expect(xml).toContain('<graphics type="vnc" autoport="yes" listen="127.0.0.1">');
   });
 });
+
+describe("renderDomainXml for Ignition guests", () => {
+  test("an Ignition guest gets the config through fw_cfg and no seed disk", () => {
+    const xml = renderDomainXml({ ...spec, seed: undefined, ignition: "/data/instances/tiny/config.ign" });
+    expect(xml).toContain('<entry name="opt/com.coreos/config" file="/data/instances/tiny/config.ign"/>');
+    expect(xml).not.toContain('dev="vdb"');
+  });
+  test("a NoCloud guest has the seed disk and no fw_cfg", () => {
+    const xml = renderDomainXml(spec);
+    expect(xml).toContain('dev="vdb"');
+    expect(xml).not.toContain("<sysinfo");
+  });
+});
