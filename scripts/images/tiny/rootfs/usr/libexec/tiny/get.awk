@@ -6,6 +6,8 @@
 #       (string items verbatim like cloud-init does, list items as shell-quoted argv)
 
 function unesc(s,   out, i, n, c) {
+	# fast path (data: URLs, keys...); the loop below is quadratic in length(s)
+	if (index(s, "\\") == 0) return s
 	out = ""
 	n = length(s)
 	for (i = 1; i <= n; i++) {
