@@ -1,6 +1,7 @@
 import { logger } from "../lib/cli/output.ts";
 import { applyFlags, effectiveNetwork, loadConfig } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
+import { baseUrlsFromEnv } from "../lib/image/resolve/base-urls.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
 import { planInstance, type CreatePlan } from "../lib/instance/plan-instance.ts";
@@ -73,7 +74,14 @@ export default defineAction({
       dataDir: globals.dataDir,
       virtType: s.virtType === "auto" ? undefined : s.virtType,
       provisioning: { inputs, password: args.password },
-      fetch: { arch: args.arch, sha256: args.sha256, offline: args.offline, onProgress: globals.json ? undefined : progressPrinter() },
+      fetch: {
+        arch: args.arch,
+        sha256: args.sha256,
+        offline: args.offline,
+        // Config files' [baseUrls], with TESTCLOUD_MIRRORS on top.
+        baseUrls: { ...s.baseUrls, ...baseUrlsFromEnv() },
+        onProgress: globals.json ? undefined : progressPrinter(),
+      },
       signal: globals.signal,
       log: globals.json ? undefined : (message) => logger.info(message),
     };

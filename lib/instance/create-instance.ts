@@ -42,7 +42,7 @@ export interface CreateOptions {
   /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
   /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
   provisioning?: Provisioning;
-  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress">;
+  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress" | "baseUrls">;
   signal?: AbortSignal;
   run?: Runner;
   log?: (message: string) => void;

@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 
 // A local mirror in Rocky's real layout (a BSD-style CHECKSUM file) whose
@@ -45,6 +48,20 @@ describe("create from a distro shortcut through a local mirror", () => {
     expect((await cli(["remove", "-f", offline])).exitCode).toBe(0);
     expect(await leftBehind(offline)).toEqual([]);
   }, 300_000);
+
+  test("a config file sets create's defaults and the distro mirror; flags still win", async () => {
+    const home = mkdtempSync(join(tmpdir(), "tc-xdg-"));
+    mkdirSync(join(home, "testcloud"));
+    writeFileSync(join(home, "testcloud", "config.toml"), `ram = 192\nvcpus = 1\n[baseUrls]\n"dl.rockylinux.org" = "http://127.0.0.1:${server.port}"\n`);
+    const name = uniqueName("cfg");
+    const created = await cli(["create", "rocky:9", "--name", name, "--network", NETWORK, "--vcpus", "2", "--no-wait", "--json"], { XDG_CONFIG_HOME: home });
+    expect(created.exitCode).toBe(0);
+    expect(created.json).toMatchObject({ ramMiB: 192, vcpus: 2 });
+    expect(created.json.image.digest).toBe(digest);
+    const config = await cli(["config", "--json"], { XDG_CONFIG_HOME: home });
+    expect(config.json).toContainEqual({ key: "ram", value: 192, origin: join(home, "testcloud", "config.toml") });
+    expect((await cli(["remove", "-f", name])).exitCode).toBe(0);
+  }, 120_000);
 
   test("a wrong --sha256 → exit 6 E_CHECKSUM_MISMATCH and no instance", async () => {
     const name = uniqueName("badsum");
