@@ -73,22 +73,10 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const paths = instancePaths(options.dataDir, name);
   await claimDirectory(paths.dir, name);
   try {
-    const record: InstanceRecord = {
-      name,
-      uuid: crypto.randomUUID(),
-      uri: options.uri,
-      createdAt: new Date().toISOString(),
-      user: options.user,
-      image: { source: image.source, digest: image.digest, path: image.path },
-      ramMiB: options.ramMiB,
-      vcpus: options.vcpus,
-      virtType: options.virtType ?? detectVirtType().type,
+    const record = newRecord(name, options, { source: image.source, digest: image.digest, path: image.path }, {
       mac: randomMac(),
       network: network === "user" ? { mode: "user", sshPort: await freePort(options.dataDir) } : network,
-      diskSize: options.diskSize ?? 0,
-      vnc: options.vnc ?? false,
-      provisioning: provisioningMode(image.source, options.provisioning),
-    };
+    });
     checkProvisioning(record, options.provisioning);
     await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run }));
     await timed("seed", async () => {
@@ -112,6 +100,30 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     await rollback(conn, options, name, paths.dir, error);
     throw error;
   }
+}
+
+/** The record of a new instance; `create` and `create --dry-run` make it the same way. */
+export function newRecord(
+  name: string,
+  options: CreateOptions,
+  image: InstanceRecord["image"],
+  net: Pick<InstanceRecord, "mac" | "network">,
+): InstanceRecord {
+  return {
+    name,
+    uuid: crypto.randomUUID(),
+    uri: options.uri,
+    createdAt: new Date().toISOString(),
+    user: options.user,
+    image,
+    ramMiB: options.ramMiB,
+    vcpus: options.vcpus,
+    virtType: options.virtType ?? detectVirtType().type,
+    ...net,
+    diskSize: options.diskSize ?? 0,
+    vnc: options.vnc ?? false,
+    provisioning: provisioningMode(image.source, options.provisioning),
+  };
 }
 
 /** NoCloud inputs mean nothing to an Ignition guest, and the other way round: say so instead of ignoring them. */

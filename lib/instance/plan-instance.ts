@@ -1,15 +1,14 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detectVirtType } from "../host/detect-virt.ts";
 import { imageInfo } from "../host/qemu-img.ts";
 import { parseReference } from "../image/parse-reference.ts";
 import { NotFoundError } from "../errors.ts";
 import { connect } from "../libvirt/virsh.ts";
 import type { CreateOptions } from "./create-instance.ts";
-import { preflight } from "./create-instance.ts";
+import { newRecord, preflight } from "./create-instance.ts";
 import { randomName, validateName } from "./names.ts";
-import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition } from "./_prepare.ts";
+import { domainXml, makeKeys, renderSeed, storeIgnition } from "./_prepare.ts";
 import { instancePaths, type InstanceRecord } from "./state.ts";
 
 /** What `create --dry-run` shows: everything create would make, made nowhere. */
@@ -42,22 +41,11 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
     info = await imageInfo(ref.path, options.run);
   }
   const paths = instancePaths(options.dataDir, name);
-  const record: InstanceRecord = {
-    name,
-    uuid: crypto.randomUUID(),
-    uri: options.uri,
-    createdAt: new Date().toISOString(),
-    user: options.user,
-    image: { source: ref.kind === "url" ? ref.url : ref.kind === "file" ? `file://${ref.path}` : options.image, digest: "", path: "" },
-    ramMiB: options.ramMiB,
-    vcpus: options.vcpus,
-    virtType: options.virtType ?? detectVirtType().type,
+  const source = ref.kind === "url" ? ref.url : ref.kind === "file" ? `file://${ref.path}` : options.image;
+  const record = newRecord(name, options, { source, digest: "", path: "" }, {
     mac: "52:54:00:00:00:00",
     network: network === "user" ? { mode: "user", sshPort: 0 } : network,
-    diskSize: options.diskSize ?? 0,
-    vnc: options.vnc ?? false,
-  };
-  record.provisioning = provisioningMode(record.image.source, options.provisioning);
+  });
   // Keys are generated for real so the user-data is exactly what create would send, then thrown away.
   const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
   try {
