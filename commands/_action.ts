@@ -1,6 +1,7 @@
 import { defineCommand, type ArgsDef, type CommandDef, type CommandMeta, type ParsedArgs } from "citty";
 import type { Globals } from "../lib/cli/globals.ts";
 import { printResult } from "../lib/cli/output.ts";
+import { applyFlags, loadConfig, type FlagValues, type LoadedConfig } from "../lib/host/config.ts";
 
 let current: Globals | undefined;
 
@@ -25,6 +26,14 @@ export function defineAction<A extends ArgsDef, R>(def: {
       printResult(result, current.json, def.human as ((data: never) => string) | undefined);
     },
   });
+}
+
+/**
+ * The effective configuration of a command: the config main() loaded (loaded here when a
+ * test runs the command alone) with the command's own flags on top.
+ */
+export async function commandConfig(globals: Globals, flags: FlagValues = {}): Promise<LoadedConfig> {
+  return applyFlags(globals.config ?? (await loadConfig()), flags);
 }
 
 /** The global flags, listed in every command's --help. */

@@ -1,6 +1,5 @@
-import type { Globals } from "../lib/cli/globals.ts";
-import { loadConfig, settingRows, type LoadedConfig } from "../lib/host/config.ts";
-import { defineAction, globalArgs } from "./_action.ts";
+import { settingRows } from "../lib/host/config.ts";
+import { commandConfig, defineAction, globalArgs } from "./_action.ts";
 import { formatTable } from "./_format.ts";
 
 type Row = ReturnType<typeof settingRows>[number];
@@ -8,11 +7,6 @@ type Row = ReturnType<typeof settingRows>[number];
 export default defineAction({
   meta: { name: "config", description: "Show every effective setting, its value and where it came from" },
   args: { ...globalArgs },
-  run: async (_args, globals) => settingRows(await effectiveConfig(globals)),
+  run: async (_args, globals) => settingRows(await commandConfig(globals)),
   human: (rows: Row[]) => formatTable([["KEY", "VALUE", "ORIGIN"], ...rows.map((r) => [r.key, String(r.value), r.origin])]),
 });
-
-/** main() loads the config once into the globals; until it does, load it here. */
-async function effectiveConfig(globals: Globals & { config?: LoadedConfig }): Promise<LoadedConfig> {
-  return globals.config ?? (await loadConfig());
-}

@@ -1,11 +1,10 @@
 import { logger } from "../lib/cli/output.ts";
-import { applyFlags, effectiveNetwork, loadConfig } from "../lib/host/config.ts";
+import { effectiveNetwork } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
-import { baseUrlsFromEnv } from "../lib/image/resolve/base-urls.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
 import { planInstance, type CreatePlan } from "../lib/instance/plan-instance.ts";
-import { defineAction, globalArgs } from "./_action.ts";
+import { commandConfig, defineAction, globalArgs } from "./_action.ts";
 import { formatInstance } from "./_format.ts";
 import { waitMode } from "./_instance-args.ts";
 
@@ -34,12 +33,11 @@ export default defineAction({
     "virt-type": { type: "string", description: "Force kvm or qemu (TCG) (default: KVM only where it really works)", valueHint: "kvm|qemu" },
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
-    offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it" },
+    offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it (default: the offline setting, false)" },
     ...globalArgs,
   },
   async run(args, globals, rawArgs): Promise<CreateResult | CreatePlan> {
-    const base = globals.config ?? (await loadConfig());
-    const s = applyFlags(base, {
+    const s = (await commandConfig(globals, {
       ram: args.ram,
       vcpus: args.vcpus,
       timeout: args.timeout,
@@ -49,7 +47,8 @@ export default defineAction({
       diskSize: args["disk-size"],
       wait: typeof args.wait === "string" ? args.wait : undefined, // --no-wait arrives as false
       vnc: args.vnc,
-    }).settings;
+      offline: args.offline,
+    })).settings;
     // Checked before anything is made: unreadable files, bad YAML, oversize seeds.
     const inputs = await readUserInputs({
       userDataFile: args["user-data"],
@@ -77,9 +76,9 @@ export default defineAction({
       fetch: {
         arch: args.arch,
         sha256: args.sha256,
-        offline: args.offline,
+        offline: s.offline,
         // Config files' [baseUrls], with TESTCLOUD_MIRRORS on top.
-        baseUrls: { ...s.baseUrls, ...baseUrlsFromEnv() },
+        baseUrls: s.baseUrls,
         onProgress: globals.json ? undefined : progressPrinter(),
       },
       signal: globals.signal,

@@ -15,11 +15,11 @@ export default defineAction({
     "max-size": { type: "string", description: "Then least recently used ones until the cache fits, e.g. 20G", valueHint: "SIZE" },
     ...globalArgs,
   },
-  run: async (args, globals) =>
+  run: (args, globals) =>
     pruneImages(globals.dataDir, {
       olderThanMs: args["older-than"] === undefined ? undefined : parseAge(args["older-than"], "--older-than"),
       maxSize: args["max-size"] === undefined ? undefined : parseSize(args["max-size"], "--max-size"),
-      usage: await imageUsage(globals.dataDir),
+      usage: () => imageUsage(globals.dataDir),
     }),
   human: (r: PruneResult) =>
     [

@@ -1,7 +1,7 @@
 import { logger } from "../../lib/cli/output.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
 import { bytes, progressPrinter } from "../../lib/image/progress.ts";
-import { defineAction, globalArgs } from "../_action.ts";
+import { commandConfig, defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
   meta: { name: "pull", description: "Download an image into the cache and verify it, without creating an instance" },
@@ -9,19 +9,22 @@ export default defineAction({
     ref: { type: "positional", description: "Image: a distro shortcut (fedora:41), an http(s):// or file:// URL, or a path", required: true },
     arch: { type: "string", description: "Architecture for shortcuts: x86_64, aarch64, ppc64le or s390x (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the file as downloaded, or of the image after decompression", valueHint: "HEX" },
-    offline: { type: "boolean", description: "Use only the cache: fail at once if the image is not in it" },
+    offline: { type: "boolean", description: "Use only the cache: fail at once if the image is not in it (default: the offline setting, false)" },
     ...globalArgs,
   },
-  run: (args, globals): Promise<CachedImage> =>
-    fetchImage(args.ref, {
+  async run(args, globals): Promise<CachedImage> {
+    const s = (await commandConfig(globals, { offline: args.offline })).settings;
+    return fetchImage(args.ref, {
       dataDir: globals.dataDir,
       arch: args.arch,
       sha256: args.sha256,
-      offline: args.offline,
+      offline: s.offline,
+      baseUrls: s.baseUrls,
       signal: globals.signal,
       onProgress: globals.json ? undefined : progressPrinter(),
       log: globals.json ? undefined : (message) => logger.info(message),
-    }),
+    });
+  },
   human: (image: CachedImage) =>
     `${image.cached ? "cached" : "pulled"} sha256:${image.digest} (${image.format}, ${bytes(image.size)})\n${image.path}`,
 });

@@ -11,7 +11,7 @@ export default defineAction({
     arch: { type: "string", description: "Architecture, for a shortcut cached for several", valueHint: "ARCH" },
     ...globalArgs,
   },
-  run: async (args, globals) =>
-    removeImage(globals.dataDir, args.ref, { force: args.force, arch: args.arch, usage: await imageUsage(globals.dataDir) }),
+  run: (args, globals) =>
+    removeImage(globals.dataDir, args.ref, { force: args.force, arch: args.arch, usage: () => imageUsage(globals.dataDir) }),
   human: (r: RemovedImage) => `removed sha256:${r.digest} (${bytes(r.size)})`,
 });

@@ -24,6 +24,8 @@ export interface Settings {
   connect: string;
   dataDir: string;
   imageDir: string;
+  /** Never touch the network for images: use the cache or fail at once (create, image pull, image resolve). */
+  offline: boolean;
   sshConnectTimeout: number;
   shutdownTimeout: number;
   /** Where each upstream host of the image resolvers really is, by host name. */
@@ -106,6 +108,7 @@ export const SCHEMA: Record<ScalarKey, SettingSpec> = {
   connect: row("connect", undefined, matching(/^[a-z][a-z0-9+.-]*:\/\/\S*$/, 'a libvirt URI such as "qemu:///system"')),
   dataDir: row("dataDir", undefined, absolutePath),
   imageDir: row("imageDir", undefined, absolutePath),
+  offline: row("offline", undefined, bool),
   sshConnectTimeout: row("sshConnectTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
   shutdownTimeout: row("shutdownTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
 };

@@ -4,12 +4,14 @@
  * Every effective value remembers where it came from, for `testcloud config`.
  * One camelCase name per setting in TOML, JSON and code; its variable is
  * TESTCLOUD_ + the name in SCREAMING_SNAKE_CASE, its flag the kebab-case name
- * (lib/host/_config-schema.ts).
+ * (lib/host/_config-schema.ts). The [baseUrls] table's variable is
+ * TESTCLOUD_MIRRORS, a JSON object; it has no flag.
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
+import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
 import { checkUrl, BASE_URLS, SCHEMA, type ScalarKey, type Settings } from "./_config-schema.ts";
 import { dataDir } from "./paths.ts";
 
@@ -125,6 +127,7 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     connect: uid === 0 ? "qemu:///system" : "qemu:///session",
     dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),
     imageDir: "",
+    offline: false,
     sshConnectTimeout: 3,
     shutdownTimeout: 120,
     baseUrls: { ...BASE_URLS },
@@ -194,7 +197,21 @@ function envLayers(env: NodeJS.ProcessEnv, cwd: string): Layer[] {
     if (text === undefined || text === "") continue;
     layers.push(scalarLayer(key, pathFromText(key, text, cwd), `env:${spec.env}`, spec.env));
   }
+  const mirrors = mirrorsLayer(env);
+  if (mirrors) layers.push(mirrors);
   return layers;
+}
+
+/** baseUrls' variable: TESTCLOUD_MIRRORS, a JSON object of host → URL (it predates the config files, hence its name). */
+function mirrorsLayer(env: NodeJS.ProcessEnv): Layer | null {
+  let baseUrls: Record<string, string>;
+  try {
+    baseUrls = baseUrlsFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(error.message, { code: "E_CONFIG", hint: error.hint, cause: error });
+  }
+  return Object.keys(baseUrls).length ? { origin: "env:TESTCLOUD_MIRRORS", values: { baseUrls } } : null;
 }
 
 function flagLayers(flags: FlagValues, cwd: string): Layer[] {

@@ -15,7 +15,7 @@ export function cachePaths(dataDir: string) {
     partial: join(root, "partial"),
     /** Decompression and copy outputs of a running process: `.tmp-<pid>-<uuid>`. */
     tmp: join(root, "tmp"),
-    /** One lock file per source, held by the process fetching it. */
+    /** One lock file per source, held by the process fetching it, and one use lease per image. */
     locks: join(root, "locks"),
   };
 }
@@ -25,6 +25,15 @@ export type CachePaths = ReturnType<typeof cachePaths>;
 /** Path of the blob with this sha256. */
 export function blobPath(paths: CachePaths, digest: string): string {
   return join(paths.blobs, `sha256-${digest}`);
+}
+
+/**
+ * The use lease of the image with this sha256: held shared by each `create` from fetching
+ * the image until its instance record names it, exclusively by whoever deletes the image.
+ * Never deleted: a process may have it open, and a new file would not be the one it locks.
+ */
+export function leasePath(paths: CachePaths, digest: string): string {
+  return join(paths.locks, `use-${digest}.lock`);
 }
 
 /** Files that belong to one source: its lock and, for a URL, its resumable download. */

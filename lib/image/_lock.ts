@@ -4,29 +4,44 @@ import { dirname } from "node:path";
 import { InterruptedError } from "../errors.ts";
 
 /**
- * A lock held by this process on one source of the image cache.
+ * A lock held by this process on a lock file of the image cache: a source being fetched,
+ * or an image's use lease (lib/image/_cache-paths.ts).
  *
- * It is an open SQLite transaction (BEGIN EXCLUSIVE) on a lock file of its own, so the
- * mutual exclusion is SQLite's POSIX record lock: the kernel drops it the moment the holder
- * dies, kill -9 included, and a waiter takes over at its next poll. No heartbeat to tune,
- * no stale-pid guessing (which breaks across pid namespaces). Within one process SQLite
- * tracks the lock per inode, so two fetches in one process exclude each other as well.
+ * It is an open SQLite transaction on a lock file of its own, so the mutual exclusion is
+ * SQLite's POSIX record lock: the kernel drops it the moment the holder dies, kill -9
+ * included, and a waiter takes over at its next poll. No heartbeat to tune, no stale-pid
+ * guessing (which breaks across pid namespaces). Within one process SQLite tracks the lock
+ * per inode, so two connections in one process exclude each other as well.
  */
 export interface SourceLock {
   release(): void;
 }
 
+/**
+ * "exclusive": BEGIN EXCLUSIVE, one holder. "shared": BEGIN and a read, which takes
+ * SQLite's SHARED lock and keeps it until the transaction ends; any number of shared
+ * holders, and none while an exclusive one holds it. That needs the rollback journal
+ * (in WAL mode readers do not block BEGIN EXCLUSIVE): a lock file is never written, stays
+ * empty, and an empty database is in rollback-journal mode.
+ */
+export type LockMode = "exclusive" | "shared";
+
 // Every held lock, strongly referenced: a Database that is garbage-collected is closed,
 // and closing it would silently drop the lock in the middle of a download.
 const held = new Set<Database>();
 
-/** Takes the lock if it is free; null when another process (or fetch) holds it. */
-export function tryLock(path: string): SourceLock | null {
+/** Takes the lock if it is free; null when another process (or connection) holds it. */
+export function tryLock(path: string, mode: LockMode = "exclusive"): SourceLock | null {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true });
   try {
     db.run("PRAGMA busy_timeout = 0");
-    db.run("BEGIN EXCLUSIVE");
+    if (mode === "exclusive") {
+      db.run("BEGIN EXCLUSIVE");
+    } else {
+      db.run("BEGIN");
+      db.query("SELECT count(*) FROM sqlite_master").get();
+    }
   } catch (error) {
     db.close();
     if (/locked|busy/i.test((error as Error).message)) return null;
@@ -46,6 +61,7 @@ export function tryLock(path: string): SourceLock | null {
 }
 
 export interface LockOptions {
+  mode?: LockMode;
   signal?: AbortSignal;
   /** How often a waiter tries again; default 200 ms. */
   pollMs?: number;
@@ -57,11 +73,15 @@ export interface LockOptions {
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<SourceLock> {
   let waited = false;
   for (;;) {
-    if (options.signal?.aborted) throw new InterruptedError("Interrupted while waiting for another download");
-    const lock = tryLock(path);
+    if (options.signal?.aborted) throw new InterruptedError(`Interrupted while waiting for ${waitingFor(options.mode)}`);
+    const lock = tryLock(path, options.mode);
     if (lock) return lock;
     if (!waited) options.onWait?.();
     waited = true;
     await Bun.sleep(options.pollMs ?? 200);
   }
+}
+
+function waitingFor(mode: LockMode = "exclusive"): string {
+  return mode === "exclusive" ? "another download" : "another testcloud process to remove the image";
 }

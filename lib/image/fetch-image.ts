@@ -1,10 +1,12 @@
-import { NotFoundError, UsageError } from "../errors.ts";
+import { statSync } from "node:fs";
+import { ImageError, NotFoundError, UsageError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";
-import { cachePaths } from "./_cache-paths.ts";
+import { cachePaths, leasePath } from "./_cache-paths.ts";
 import { fetchFile } from "./_fetch-file.ts";
 import { fetchUrl, notCached, type Cache } from "./_fetch-url.ts";
 import { ImageIndex } from "./_index.ts";
-import { parseReference } from "./parse-reference.ts";
+import { acquireLock } from "./_lock.ts";
+import { parseReference, type ImageReference } from "./parse-reference.ts";
 import type { ImageProgress } from "./progress.ts";
 import { hostArch, parseArch } from "./resolve/_arch.ts";
 import { baseUrlsFromEnv } from "./resolve/base-urls.ts";
@@ -45,24 +47,68 @@ export interface FetchOptions {
   attempts?: number;
   /** First delay between attempts, doubled each time; default 1 s. */
   retryDelayMs?: number;
+  /**
+   * Return the image with its use lease held until `release()`: meanwhile `image remove`
+   * refuses to delete it and `image prune` skips it. For `create`, until its record is written.
+   */
+  lease?: boolean;
 }
+
+/** An image fetched with `lease`: `release()` ends the lease (once; later calls do nothing). */
+export interface LeasedImage extends CachedImage {
+  release(): void;
+}
+
+/** Fetches with a lease that may each find the image deleted before the lease was taken. */
+const LEASE_ATTEMPTS = 3;
 
 /**
  * Gets an image into the content-addressed cache from any reference a user can give (a
  * path, file://, http(s):// or a distro shortcut) and returns the cached, verified copy.
  */
-export async function fetchImage(ref: string, options: FetchOptions): Promise<CachedImage> {
+export function fetchImage(ref: string, options: FetchOptions & { lease: true }): Promise<LeasedImage>;
+export function fetchImage(ref: string, options: FetchOptions): Promise<CachedImage>;
+export async function fetchImage(ref: string, options: FetchOptions): Promise<CachedImage | LeasedImage> {
   const parsed = parseReference(ref);
   const sha256 = options.sha256 === undefined ? undefined : parseSha256(options.sha256);
   const paths = cachePaths(options.dataDir);
   const cache: Cache = { paths, index: new ImageIndex(paths.root) };
   try {
-    if (parsed.kind === "file") return await fetchFile(parsed.path, sha256, cache, options);
-    if (parsed.kind === "url") return await fetchUrl(parsed.url, { checksum: null, sha256 }, cache, options);
-    return await fetchShortcut(parsed.distro, parsed.version, sha256, cache, options);
+    for (let attempt = 1; ; attempt++) {
+      const image = await fetchOnce(parsed, sha256, cache, options);
+      if (!options.lease) return image;
+      const lease = await acquireLock(leasePath(paths, image.digest), {
+        mode: "shared",
+        signal: options.signal,
+        onWait: () => options.log?.(`Waiting for another testcloud process to finish removing sha256:${image.digest}`),
+      });
+      // A removal may have deleted the image between the fetch and the lease; none can now.
+      if (stillCached(cache, image)) return { ...image, release: () => lease.release() };
+      lease.release();
+      if (attempt >= LEASE_ATTEMPTS) throw removedEachTime(image.digest);
+      options.log?.(`sha256:${image.digest} was removed from the cache meanwhile; fetching it again`);
+    }
   } finally {
     cache.index.close();
   }
+}
+
+function fetchOnce(parsed: ImageReference, sha256: string | undefined, cache: Cache, options: FetchOptions): Promise<CachedImage> {
+  if (parsed.kind === "file") return fetchFile(parsed.path, sha256, cache, options);
+  if (parsed.kind === "url") return fetchUrl(parsed.url, { checksum: null, sha256 }, cache, options);
+  return fetchShortcut(parsed.distro, parsed.version, sha256, cache, options);
+}
+
+/** The image is still indexed and its file still there. */
+function stillCached(cache: Cache, image: CachedImage): boolean {
+  const blob = cache.index.blob(image.digest);
+  return blob !== null && statSync(blob.path, { throwIfNoEntry: false })?.size === blob.size;
+}
+
+function removedEachTime(digest: string): ImageError {
+  return new ImageError(`Image removed from the cache while fetching it: "sha256:${digest}": ${LEASE_ATTEMPTS} times`, {
+    hint: "stop running image remove or image prune against this image, then try again",
+  });
 }
 
 async function fetchShortcut(

@@ -1,18 +1,18 @@
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { cachePaths, type CachePaths } from "./_cache-paths.ts";
+import { cachePaths, leasePath, type CachePaths } from "./_cache-paths.ts";
 import { ImageIndex } from "./_index.ts";
-import { tryLock } from "./_lock.ts";
+import { tryLock, type SourceLock } from "./_lock.ts";
 import { listImages, type ImageEntry } from "./list-images.ts";
-import { deleteBlob, type RemovedImage } from "./remove-image.ts";
+import { deleteBlob, type ImageUsage, type RemovedImage, type UsageReader } from "./remove-image.ts";
 
 export interface PruneOptions {
   /** Remove unused images not used for this long (ms). */
   olderThanMs?: number;
   /** Then remove the least recently used unused images until the cache is at most this big. */
   maxSize?: number;
-  /** digest → instances using it (lib/instance/image-usage.ts); those are never removed. */
-  usage?: ReadonlyMap<string, string[]>;
+  /** Reads which instances use which image; those are never removed. */
+  usage?: UsageReader;
   now?: number;
 }
 
@@ -28,34 +28,44 @@ export interface PruneResult {
 }
 
 /**
- * Removes cached images no instance uses: all of them without options; with options, those
- * idle longer than `olderThanMs` and then the least recently used beyond `maxSize`. Also
- * deletes resumable downloads that no process is working on (and are old enough).
+ * Removes cached images no instance uses nor is being created from: all of them without
+ * options; with options, those idle longer than `olderThanMs` and then the least recently
+ * used beyond `maxSize`. Also deletes resumable downloads that no process is working on
+ * (and are old enough).
  */
-export function pruneImages(dataDir: string, options: PruneOptions = {}): PruneResult {
+export async function pruneImages(dataDir: string, options: PruneOptions = {}): Promise<PruneResult> {
   const paths = cachePaths(dataDir);
   const result: PruneResult = { removed: [], orphans: [], partials: [], bytesFreed: 0, bytesKept: 0 };
   if (!existsSync(join(paths.root, "index.sqlite"))) return result;
   const now = options.now ?? Date.now();
-  const entries = listImages(dataDir, options.usage);
-  const doomed = choose(entries, options, now);
+  // A busy use lease means a create between fetching that image and writing its record.
+  const leases = new Map<string, SourceLock>();
   const index = new ImageIndex(paths.root);
   try {
+    for (const entry of listImages(dataDir)) {
+      const lease = tryLock(leasePath(paths, entry.digest));
+      if (lease) leases.set(entry.digest, lease);
+    }
+    // Read only with the leases held: a create writes its record before it lets go of its lease.
+    const usage: ImageUsage = (await options.usage?.()) ?? new Map();
+    const entries = listImages(dataDir, usage);
+    const doomed = choose(entries, (e) => e.instances.length === 0 && leases.has(e.digest), options, now);
     for (const entry of doomed) result.removed.push(deleteBlob(index, entry));
-    result.orphans = pruneOrphans(paths, index, options.usage, now);
+    result.orphans = pruneOrphans(paths, index, usage, now);
+    result.bytesKept = entries.filter((e) => !doomed.includes(e)).reduce((sum, e) => sum + e.size, 0);
   } finally {
+    for (const lease of leases.values()) lease.release();
     index.close();
   }
   if (options.maxSize === undefined || options.olderThanMs !== undefined) {
     result.partials = prunePartials(paths, options.olderThanMs === undefined ? now : now - options.olderThanMs);
   }
   result.bytesFreed = [...result.removed, ...result.orphans, ...result.partials].reduce((sum, r) => sum + r.size, 0);
-  result.bytesKept = entries.filter((e) => !doomed.includes(e)).reduce((sum, e) => sum + e.size, 0);
   return result;
 }
 
-function choose(entries: ImageEntry[], options: PruneOptions, now: number): ImageEntry[] {
-  const unused = entries.filter((e) => e.instances.length === 0);
+function choose(entries: ImageEntry[], removable: (e: ImageEntry) => boolean, options: PruneOptions, now: number): ImageEntry[] {
+  const unused = entries.filter(removable);
   if (options.olderThanMs === undefined && options.maxSize === undefined) return unused;
   const cutoff = options.olderThanMs === undefined ? -Infinity : now - options.olderThanMs;
   const doomed = unused.filter((e) => Date.parse(e.lastUsed) < cutoff);
@@ -75,15 +85,21 @@ function choose(entries: ImageEntry[], options: PruneOptions, now: number): Imag
  * Deletes blob files the index does not list. A fetch publishes its blob (rename) a moment
  * before it records it, so only files renamed into place 10 minutes ago or more count.
  */
-function pruneOrphans(paths: CachePaths, index: ImageIndex, usage: ReadonlyMap<string, string[]> | undefined, now: number) {
+function pruneOrphans(paths: CachePaths, index: ImageIndex, usage: ImageUsage, now: number) {
   const removed: { path: string; size: number }[] = [];
   for (const name of existsSync(paths.blobs) ? readdirSync(paths.blobs) : []) {
     const digest = /^sha256-([0-9a-f]{64})$/.exec(name)?.[1];
     const path = join(paths.blobs, name);
     const info = statSync(path, { throwIfNoEntry: false });
-    if (!digest || !info || index.blob(digest) || usage?.has(digest) || now - info.ctimeMs < 600_000) continue;
-    rmSync(path, { force: true });
-    removed.push({ path, size: info.size });
+    if (!digest || !info || index.blob(digest) || usage.has(digest) || now - info.ctimeMs < 600_000) continue;
+    const lease = tryLock(leasePath(paths, digest));
+    if (!lease) continue;
+    try {
+      rmSync(path, { force: true });
+      removed.push({ path, size: info.size });
+    } finally {
+      lease.release();
+    }
   }
   return removed;
 }

@@ -1,8 +1,9 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError, StateError, UsageError } from "../errors.ts";
-import { cachePaths } from "./_cache-paths.ts";
+import { cachePaths, leasePath } from "./_cache-paths.ts";
 import { ImageIndex, type BlobRow } from "./_index.ts";
+import { tryLock } from "./_lock.ts";
 import { parseReference } from "./parse-reference.ts";
 
 /** What `image remove` and `image prune` deleted. */
@@ -16,9 +17,18 @@ export interface RemovedImage {
   instances: string[];
 }
 
+/** digest → names of the instances using it. */
+export type ImageUsage = ReadonlyMap<string, string[]>;
+
+/**
+ * Reads the image usage from the instance records (lib/instance/image-usage.ts). Called
+ * only with the image's use lease held exclusively: a `create` then either has written its
+ * record already or will find the image gone and fetch it again.
+ */
+export type UsageReader = () => ImageUsage | Promise<ImageUsage>;
+
 export interface RemoveOptions {
-  /** digest → instances using it (lib/instance/image-usage.ts). */
-  usage?: ReadonlyMap<string, string[]>;
+  usage?: UsageReader;
   /** Remove even while instances use it (their overlays lose their base). */
   force?: boolean;
   /** For a shortcut cached for several architectures. */
@@ -27,25 +37,41 @@ export interface RemoveOptions {
 
 /**
  * Removes one cached image, named by digest (or a unique prefix of 8+ hex digits), source
- * URL, path or distro shortcut. Refuses while an instance uses it, unless forced.
+ * URL, path or distro shortcut. Refuses while an instance uses it or is being created from
+ * it (holds its use lease), unless forced.
  */
-export function removeImage(dataDir: string, target: string, options: RemoveOptions = {}): RemovedImage {
+export async function removeImage(dataDir: string, target: string, options: RemoveOptions = {}): Promise<RemovedImage> {
   const paths = cachePaths(dataDir);
   if (!existsSync(join(paths.root, "index.sqlite"))) throw notInCache(target);
   const index = new ImageIndex(paths.root);
   try {
     const blob = findBlob(index, target, options.arch);
-    const instances = options.usage?.get(blob.digest) ?? [];
-    if (instances.length > 0 && !options.force) {
-      throw new StateError(`Image in use: "sha256:${blob.digest}": base of ${instances.map((n) => `"${n}"`).join(", ")}`, {
-        code: "E_IMAGE_IN_USE",
-        hint: `testcloud remove ${instances.join(" ")}  (or image remove --force, which breaks them)`,
-      });
+    const lease = tryLock(leasePath(paths, blob.digest));
+    if (!lease && !options.force) throw beingCreated(blob.digest);
+    try {
+      const instances = (await options.usage?.())?.get(blob.digest) ?? [];
+      if (instances.length > 0 && !options.force) throw inUse(blob.digest, instances);
+      return { ...deleteBlob(index, blob), instances };
+    } finally {
+      lease?.release();
     }
-    return { ...deleteBlob(index, blob), instances };
   } finally {
     index.close();
   }
+}
+
+function inUse(digest: string, instances: string[]): StateError {
+  return new StateError(`Image in use: "sha256:${digest}": base of ${instances.map((n) => `"${n}"`).join(", ")}`, {
+    code: "E_IMAGE_IN_USE",
+    hint: `testcloud remove ${instances.join(" ")}  (or image remove --force, which breaks them)`,
+  });
+}
+
+function beingCreated(digest: string): StateError {
+  return new StateError(`Image in use: "sha256:${digest}": an instance is being created from it`, {
+    code: "E_IMAGE_IN_USE",
+    hint: "try again once that create has finished (image remove --force would break it)",
+  });
 }
 
 /**

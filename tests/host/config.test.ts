@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "../../lib/errors.ts";
 import { applyFlags, configFiles, effectiveNetwork, loadConfig, settingRows, type FlagValues, type LoadedConfig } from "../../lib/host/config.ts";
-import { useTempDirs } from "../_helpers.ts";
+import { usageFailure as failure, useTempDirs } from "../_helpers.ts";
 
 const tempDir = useTempDirs();
 
@@ -20,17 +19,6 @@ async function load(etc?: string, user?: string, env: NodeJS.ProcessEnv = {}, fl
   const where = await setup(etc, user);
   const config = await loadConfig({ files: where.files, env, flags, uid: 1000, cwd: "/work/here" });
   return { config, ...where };
-}
-
-/** The error a rejected promise or throwing function produced, for precise assertions. */
-async function failure(run: () => unknown): Promise<UsageError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
 }
 
 describe("loadConfig layering", () => {

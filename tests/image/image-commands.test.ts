@@ -144,3 +144,112 @@ describe("testcloud image (the CLI)", () => {
     expect(await partials(dataDir)).toEqual([]);
   }, 20_000);
 });
+
+// The config's `offline` and [baseUrls], read by the real CLI from $XDG_CONFIG_HOME/testcloud/config.toml.
+
+const FEDORA_IMAGE = "/pub/fedora/linux/releases/41/Cloud/x86_64/images/Fedora-Cloud-Base-Generic-41-1.4.x86_64.qcow2";
+
+/** A Fedora mirror on the test server: releases.json under /fp, the image (DISK) under /dl. */
+function fedoraMirror(): string {
+  const entry = { version: "41", arch: "x86_64", subvariant: "Cloud_Base", link: `https://download.fedoraproject.org${FEDORA_IMAGE}`, sha256: sha256(DISK) };
+  server.put("/fp/releases.json", new TextEncoder().encode(JSON.stringify([entry])), { contentType: "application/json" });
+  server.put(`/dl${FEDORA_IMAGE}`, DISK);
+  return `[baseUrls]\n"fedoraproject.org" = "${server.url("/fp")}"\n"download.fedoraproject.org" = "${server.url("/dl")}"\n`;
+}
+
+/** Runs the CLI with `toml` as the user's config file; no TESTCLOUD_OFFLINE or TESTCLOUD_MIRRORS unless `env` sets them. */
+async function cliWithConfig(args: string[], dataDir: string, toml: string, env: Record<string, string> = {}): Promise<Cli & { json: any }> {
+  const home = await tempDir();
+  await Bun.write(join(home, "testcloud", "config.toml"), toml);
+  const base: Record<string, string | undefined> = { ...process.env, TESTCLOUD_DATA_DIR: dataDir, TESTCLOUD_CONNECT: "test:///default", XDG_CONFIG_HOME: home };
+  delete base.TESTCLOUD_OFFLINE;
+  delete base.TESTCLOUD_MIRRORS;
+  const proc = Bun.spawn([BUN, "cli.ts", ...args, "--json"], { cwd: ROOT, env: { ...base, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { exitCode, stdout, stderr, json: JSON.parse(stdout) };
+}
+
+describe("offline = true in the config (the CLI)", () => {
+  test("image pull of an uncached URL exits 4 with E_NOT_CACHED at once and sends no request", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    const result = await cliWithConfig(["image", "pull", server.url("/disk.raw")], dataDir, "offline = true\n");
+    expect(result.exitCode).toBe(4);
+    expect(result.json.error).toMatchObject({ code: "E_NOT_CACHED", exitCode: 4 });
+    expect(server.log).toEqual([]);
+    expect(await listDir(blobsDir(dataDir))).toEqual([]);
+  });
+
+  test("--no-offline overrides it for one pull", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    const result = await cliWithConfig(["image", "pull", server.url("/disk.raw"), "--no-offline"], dataDir, "offline = true\n");
+    expect(result.exitCode).toBe(0);
+    expect(result.json).toMatchObject({ digest: sha256(DISK), cached: false });
+    expect(server.bodyGets("/disk.raw")).toHaveLength(1);
+  });
+
+  test("TESTCLOUD_OFFLINE=1 over offline = false still uses a cached image, without a request", async () => {
+    const dataDir = await tempDir();
+    server.put("/disk.raw", DISK);
+    expect((await cliWithConfig(["image", "pull", server.url("/disk.raw")], dataDir, "offline = false\n")).exitCode).toBe(0);
+    const requests = server.log.length;
+    const again = await cliWithConfig(["image", "pull", server.url("/disk.raw")], dataDir, "offline = false\n", { TESTCLOUD_OFFLINE: "1" });
+    expect(again.json).toMatchObject({ digest: sha256(DISK), cached: true });
+    const other = await cliWithConfig(["image", "pull", server.url("/other.raw")], dataDir, "offline = false\n", { TESTCLOUD_OFFLINE: "1" });
+    expect([other.exitCode, other.json.error.code]).toEqual([4, "E_NOT_CACHED"]);
+    expect(server.log.length).toBe(requests);
+  });
+
+  test("image resolve of a shortcut exits 4 with E_NOT_CACHED without reading the index; --no-offline reads it", async () => {
+    const mirror = fedoraMirror();
+    const result = await cliWithConfig(["image", "resolve", "fedora:41", "--arch", "x86_64"], await tempDir(), `offline = true\n${mirror}`);
+    expect(result.exitCode).toBe(4);
+    expect(result.json.error).toMatchObject({ code: "E_NOT_CACHED", hint: "testcloud image resolve fedora:41 --arch x86_64 --no-offline" });
+    expect(server.log).toEqual([]);
+    const online = await cliWithConfig(["image", "resolve", "fedora:41", "--arch", "x86_64", "--no-offline"], await tempDir(), `offline = true\n${mirror}`);
+    expect([online.exitCode, online.json.url]).toEqual([0, server.url(`/dl${FEDORA_IMAGE}`)]);
+  });
+
+  test("image resolve still tells an unknown shortcut or version apart offline", async () => {
+    const dataDir = await tempDir();
+    const unknown = await cliWithConfig(["image", "resolve", "nosuch:1"], dataDir, "offline = true\n");
+    expect([unknown.exitCode, unknown.json.error.code]).toEqual([2, "E_UNKNOWN_IMAGE"]);
+    const version = await cliWithConfig(["image", "resolve", "debian:nosuch"], dataDir, "offline = true\n");
+    expect([version.exitCode, version.json.error.code]).toEqual([4, "E_UNKNOWN_VERSION"]);
+  });
+});
+
+describe("[baseUrls] in the config (the CLI)", () => {
+  test("image resolve fedora:41 reads the index from the configured host and points at the configured mirror", async () => {
+    const result = await cliWithConfig(["image", "resolve", "fedora:41", "--arch", "x86_64"], await tempDir(), fedoraMirror());
+    expect(result.exitCode).toBe(0);
+    expect(result.json).toMatchObject({
+      url: server.url(`/dl${FEDORA_IMAGE}`),
+      checksum: { algorithm: "sha256", value: sha256(DISK) },
+      checksumSource: server.url("/fp/releases.json"),
+    });
+    expect(server.log.map((r) => r.path)).toEqual(["/fp/releases.json"]);
+  });
+
+  test("image pull fedora:41 downloads from the mirror and verifies the published digest; offline it reuses that", async () => {
+    const dataDir = await tempDir();
+    const mirror = fedoraMirror();
+    const pulled = await cliWithConfig(["image", "pull", "fedora:41", "--arch", "x86_64"], dataDir, mirror);
+    expect(pulled.exitCode).toBe(0);
+    expect(pulled.json).toMatchObject({ source: server.url(`/dl${FEDORA_IMAGE}`), digest: sha256(DISK), cached: false });
+    expect(server.bodyGets(`/dl${FEDORA_IMAGE}`)).toHaveLength(1);
+    const requests = server.log.length;
+    const offline = await cliWithConfig(["image", "pull", "fedora:41", "--arch", "x86_64"], dataDir, `offline = true\n${mirror}`);
+    expect(offline.json).toMatchObject({ digest: sha256(DISK), cached: true });
+    expect(server.log.length).toBe(requests);
+  });
+
+  test("TESTCLOUD_MIRRORS goes on top of the config's [baseUrls], as for create", async () => {
+    const mirror = fedoraMirror().replace(server.url("/fp"), server.url("/wrong"));
+    const env = { TESTCLOUD_MIRRORS: JSON.stringify({ "fedoraproject.org": server.url("/fp") }) };
+    const result = await cliWithConfig(["image", "resolve", "fedora:41", "--arch", "x86_64"], await tempDir(), mirror, env);
+    expect([result.exitCode, result.json.checksumSource]).toEqual([0, server.url("/fp/releases.json")]);
+    expect(server.log.map((r) => r.path)).toEqual(["/fp/releases.json"]);
+  });
+});

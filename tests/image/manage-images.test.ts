@@ -1,6 +1,6 @@
 /**
  * listImages, removeImage and pruneImages on a real cache filled by fetchImage from local
- * files. Usage maps stand in for instance records (tests/instance/image-usage.test.ts
+ * files. Usage readers stand in for instance records (tests/instance/image-usage.test.ts
  * covers reading those).
  */
 import { describe, expect, test } from "bun:test";
@@ -33,6 +33,11 @@ async function cacheWith(...sizes: number[]): Promise<{ dataDir: string; images:
     images.push(await fetchImage(path, { dataDir }));
   }
   return { dataDir, images };
+}
+
+/** A usage reader that says `names` use the image `digest`. */
+function usedBy(digest: string, ...names: string[]): () => Map<string, string[]> {
+  return () => new Map([[digest, names]]);
 }
 
 /** Pretends an image was last used `days` ago. */
@@ -69,7 +74,7 @@ describe("listImages", () => {
 describe("removeImage", () => {
   test("removes by full digest, leaving no row and no file", async () => {
     const { dataDir, images } = await cacheWith(64, 64);
-    const removed = removeImage(dataDir, images[0]!.digest);
+    const removed = await removeImage(dataDir, images[0]!.digest);
     expect(removed).toMatchObject({ digest: images[0]!.digest, size: 64 * KiB, sources: [images[0]!.source], instances: [] });
     expect(existsSync(images[0]!.path)).toBe(false);
     expect(listImages(dataDir).map((i) => i.digest)).toEqual([images[1]!.digest]);
@@ -82,14 +87,13 @@ describe("removeImage", () => {
     ["its file:// source", (i: CachedImage) => i.source],
   ])("removes by %s", async (_what, name) => {
     const { dataDir, images } = await cacheWith(64);
-    expect(removeImage(dataDir, name(images[0]!)).digest).toBe(images[0]!.digest);
+    expect((await removeImage(dataDir, name(images[0]!))).digest).toBe(images[0]!.digest);
     expect(await listDir(blobsDir(dataDir))).toEqual([]);
   });
 
   test("refuses an image an instance uses with E_IMAGE_IN_USE (exit 10), naming the instance", async () => {
     const { dataDir, images } = await cacheWith(64);
-    const usage = new Map([[images[0]!.digest, ["web"]]]);
-    const error = await failure((async () => removeImage(dataDir, images[0]!.digest, { usage }))());
+    const error = await failure(removeImage(dataDir, images[0]!.digest, { usage: usedBy(images[0]!.digest, "web") }));
     expectError(error, "E_IMAGE_IN_USE", 10, '"web"');
     expect(error.hint).toContain("testcloud remove web");
     expect(existsSync(images[0]!.path)).toBe(true);
@@ -98,15 +102,15 @@ describe("removeImage", () => {
 
   test("removes it anyway with force, reporting who used it", async () => {
     const { dataDir, images } = await cacheWith(64);
-    const usage = new Map([[images[0]!.digest, ["web"]]]);
-    expect(removeImage(dataDir, images[0]!.digest, { usage, force: true }).instances).toEqual(["web"]);
+    const removed = await removeImage(dataDir, images[0]!.digest, { usage: usedBy(images[0]!.digest, "web"), force: true });
+    expect(removed.instances).toEqual(["web"]);
     expect(listImages(dataDir)).toEqual([]);
   });
 
   test("an image not in the cache is E_NOT_CACHED (exit 4)", async () => {
     const { dataDir } = await cacheWith(64);
-    expectError(await failure((async () => removeImage(dataDir, "deadbeefdeadbeef"))()), "E_NOT_CACHED", 4, "deadbeefdeadbeef");
-    expectError(await failure((async () => removeImage(dataDir, "https://example.org/x.qcow2"))()), "E_NOT_CACHED", 4, "x.qcow2");
+    expectError(await failure(removeImage(dataDir, "deadbeefdeadbeef")), "E_NOT_CACHED", 4, "deadbeefdeadbeef");
+    expectError(await failure(removeImage(dataDir, "https://example.org/x.qcow2")), "E_NOT_CACHED", 4, "x.qcow2");
   });
 
   test("a digest prefix matching two images is a usage error", async () => {
@@ -115,7 +119,7 @@ describe("removeImage", () => {
     // Give both digests a common prefix, as two images one day will.
     index.db.run("UPDATE blobs SET digest = 'abcdef01' || substr(digest, 9)");
     index.close();
-    expectError(await failure((async () => removeImage(dataDir, "abcdef01"))()), "E_USAGE", 2, "Ambiguous digest");
+    expectError(await failure(removeImage(dataDir, "abcdef01")), "E_USAGE", 2, "Ambiguous digest");
     expect(images).toHaveLength(2);
     expect(await listDir(blobsDir(dataDir))).toHaveLength(2);
   });
@@ -124,8 +128,7 @@ describe("removeImage", () => {
 describe("pruneImages", () => {
   test("without options removes every unused image and never one in use", async () => {
     const { dataDir, images } = await cacheWith(64, 128, 256);
-    const usage = new Map([[images[1]!.digest, ["web"]]]);
-    const result = pruneImages(dataDir, { usage });
+    const result = await pruneImages(dataDir, { usage: usedBy(images[1]!.digest, "web") });
     expect(result.removed.map((r) => r.digest).sort()).toEqual([images[0]!.digest, images[2]!.digest].sort());
     expect(result.bytesFreed).toBe(320 * KiB);
     expect(result.bytesKept).toBe(128 * KiB);
@@ -136,7 +139,7 @@ describe("pruneImages", () => {
     const { dataDir, images } = await cacheWith(64, 64, 64);
     lastUsed(dataDir, images[0]!.digest, 40);
     lastUsed(dataDir, images[1]!.digest, 40);
-    const result = pruneImages(dataDir, { olderThanMs: parseAge("30d", "--older-than"), usage: new Map([[images[1]!.digest, ["web"]]]) });
+    const result = await pruneImages(dataDir, { olderThanMs: parseAge("30d", "--older-than"), usage: usedBy(images[1]!.digest, "web") });
     expect(result.removed.map((r) => r.digest)).toEqual([images[0]!.digest]);
     expect(listImages(dataDir)).toHaveLength(2);
   });
@@ -144,15 +147,15 @@ describe("pruneImages", () => {
   test("--max-size removes the least recently used unused images until the cache fits", async () => {
     const { dataDir, images } = await cacheWith(100, 100, 100, 100);
     for (const [i, days] of [5, 1, 9, 3].entries()) lastUsed(dataDir, images[i]!.digest, days);
-    const usage = new Map([[images[2]!.digest, ["web"]]]); // the oldest, but in use
-    const result = pruneImages(dataDir, { maxSize: 250 * KiB, usage });
+    const usage = usedBy(images[2]!.digest, "web"); // the oldest, but in use
+    const result = await pruneImages(dataDir, { maxSize: 250 * KiB, usage });
     expect(result.removed.map((r) => r.digest)).toEqual([images[0]!.digest, images[3]!.digest]);
     expect(result.bytesKept).toBe(200 * KiB);
   });
 
   test("--max-size keeps images in use even when they alone exceed it", async () => {
     const { dataDir, images } = await cacheWith(100);
-    const result = pruneImages(dataDir, { maxSize: 1, usage: new Map([[images[0]!.digest, ["web"]]]) });
+    const result = await pruneImages(dataDir, { maxSize: 1, usage: usedBy(images[0]!.digest, "web") });
     expect(result.removed).toEqual([]);
     expect(result.bytesKept).toBe(100 * KiB);
   });
@@ -169,7 +172,7 @@ describe("pruneImages", () => {
     }
     const lock = tryLock(active.lock)!;
     try {
-      const result = pruneImages(dataDir, { olderThanMs: 60e3 });
+      const result = await pruneImages(dataDir, { olderThanMs: 60e3 });
       expect(result.partials).toEqual([{ path: abandoned.data, size: 1000 }]);
       expect(await listDir(partialDir(dataDir))).toEqual([`${active.key}.json`, `${active.key}.partial`]);
     } finally {
@@ -185,9 +188,9 @@ describe("pruneImages and files the index does not know", () => {
     const index = new ImageIndex(join(dataDir, "images"));
     for (const image of images) index.forget(image.digest);
     index.close();
-    const usage = new Map([[images[1]!.digest, ["web"]]]);
-    expect(pruneImages(dataDir, { usage }).orphans).toEqual([]);
-    const later = pruneImages(dataDir, { usage, now: Date.now() + 11 * 60e3 });
+    const usage = usedBy(images[1]!.digest, "web");
+    expect((await pruneImages(dataDir, { usage })).orphans).toEqual([]);
+    const later = await pruneImages(dataDir, { usage, now: Date.now() + 11 * 60e3 });
     expect(later.orphans).toEqual([{ path: images[0]!.path, size: 64 * KiB }]);
     expect(later.bytesFreed).toBe(64 * KiB);
     expect(await listDir(blobsDir(dataDir))).toEqual([`sha256-${images[1]!.digest}`]);

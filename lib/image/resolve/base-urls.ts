@@ -5,7 +5,8 @@ const EXAMPLE = `TESTCLOUD_MIRRORS='{"download.fedoraproject.org":"https://mirro
 
 /**
  * Reads the upstream host → base URL map from the TESTCLOUD_MIRRORS environment variable
- * (a JSON object); none set gives {}. The config file will feed the same map.
+ * (a JSON object); none set gives {}. lib/host/config.ts layers it over the config
+ * files' [baseUrls] table, host by host.
  */
 export function baseUrlsFromEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
   const text = env.TESTCLOUD_MIRRORS;
