@@ -2,11 +2,11 @@
  * Shared test helpers: temp directories cleaned up after each test, a fake
  * Runner that records its calls, and tiny real disk images made with qemu-img.
  */
-import { afterAll, afterEach } from "bun:test";
+import { afterAll, afterEach, expect } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ToolError } from "../lib/errors.ts";
+import { ToolError, UsageError } from "../lib/errors.ts";
 import { run, type RunOptions, type RunResult, type Runner } from "../lib/host/run.ts";
 
 /**
@@ -50,6 +50,7 @@ export function fakeRunner(
       exitCode: answer.exitCode ?? 0,
       stdout: answer.stdout ?? "",
       stderr: answer.stderr ?? "",
+      ...(answer.stopped ? { stopped: true } : {}),
     };
     if (result.exitCode !== 0 && !options.allowFailure) {
       throw new ToolError(argv, result.exitCode, result.stderr);
@@ -94,4 +95,15 @@ export async function listDir(path: string): Promise<string[]> {
 /** Path of a fixture file in tests/fixtures. */
 export function fixture(name: string): string {
   return join(import.meta.dir, "fixtures", name);
+}
+
+/** The UsageError a rejected promise or throwing function produced, for precise assertions. */
+export async function usageFailure(run: () => unknown): Promise<UsageError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error("expected a UsageError, nothing was thrown");
 }

@@ -18,6 +18,8 @@ export interface RunOptions {
   /** Kill the tool after this many milliseconds. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Stop the tool (SIGTERM) as soon as its stderr so far satisfies this; the result says `stopped`. */
+  stopWhen?: (stderr: string) => boolean;
 }
 
 export interface RunResult {
@@ -25,6 +27,8 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** True when `stopWhen` matched and the tool was stopped on purpose. */
+  stopped?: boolean;
 }
 
 /** The signature every wrapper takes as its `run` collaborator, so tests can pass a fake. */
@@ -61,12 +65,30 @@ export const run: Runner = async (argv, options = {}) => {
     signal: options.signal,
     timeout: options.timeoutMs === undefined ? undefined : Math.ceil(options.timeoutMs),
   });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  const result = { argv, exitCode, stdout, stderr };
-  if (exitCode !== 0 && !options.allowFailure) throw new ToolError(argv, exitCode, stderr);
+  let stopped = false;
+  const stopWhen = options.stopWhen;
+  const stderrText = stopWhen
+    ? readUntil(proc.stderr, stopWhen, () => {
+        stopped = true;
+        proc.kill();
+      })
+    : new Response(proc.stderr).text();
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), stderrText, proc.exited]);
+  const result = { argv, exitCode, stdout, stderr, ...(stopped ? { stopped } : {}) };
+  if (exitCode !== 0 && !stopped && !options.allowFailure) throw new ToolError(argv, exitCode, stderr);
   return result;
 };
+
+/** Reads a stream until `match` accepts the text so far (then calls `onMatch` and stops reading) or its end. */
+async function readUntil(stream: ReadableStream<Uint8Array>, match: (text: string) => boolean, onMatch: () => void) {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (match(text)) {
+      onMatch();
+      break;
+    }
+  }
+  return text + decoder.decode();
+}

@@ -1,6 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { generateKeyPair, type KeyPair } from "../host/ssh.ts";
-import type { Runner } from "../host/run.ts";
+import { generateKeyPair, writeKeyPair, type KeyPair } from "../host/generate-key-pair.ts";
 import { join } from "node:path";
 import { buildSeedFiles } from "../guest/build-seed-files.ts";
 import { renderIgnition } from "../guest/ignition.ts";
@@ -9,13 +8,25 @@ import { writeSeed, type SeedFiles } from "../guest/write-seed.ts";
 import { renderDomainXml } from "../libvirt/domain-xml.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
 
-/** The instance's ssh key pair and the guest's host key pair, generated before boot. */
-export async function makeKeys(record: InstanceRecord, paths: InstancePaths, run?: Runner) {
-  const key = await generateKeyPair(paths.key, `testcloud-${record.name}`, run);
-  const hostKey = await generateKeyPair(paths.hostKey, `root@${record.name}`, run);
-  // The alias, not the IP, names the host: it holds whatever address the guest gets.
-  await writeFile(paths.knownHosts, `testcloud-${record.name} ${hostKey.publicKey}\n`);
-  return { key, hostKey };
+/** The instance's ssh key pair and the guest's host key pair, made before boot. */
+export interface InstanceKeys {
+  key: KeyPair;
+  hostKey: KeyPair;
+}
+
+/** Fresh keys for an instance, in memory (in-process: no tool to spawn). */
+export function makeKeys(record: InstanceRecord): InstanceKeys {
+  return { key: generateKeyPair(`testcloud-${record.name}`), hostKey: generateKeyPair(`root@${record.name}`) };
+}
+
+/** Writes the keys and the per-instance known_hosts into the instance directory. */
+export async function storeKeys(record: InstanceRecord, paths: InstancePaths, keys: InstanceKeys): Promise<void> {
+  await Promise.all([
+    writeKeyPair(paths.key, keys.key),
+    writeKeyPair(paths.hostKey, keys.hostKey),
+    // The alias, not the IP, names the host: it holds whatever address the guest gets.
+    writeFile(paths.knownHosts, `testcloud-${record.name} ${keys.hostKey.publicKey}\n`),
+  ]);
 }
 
 /** What the user adds to provisioning (see lib/guest/read-user-inputs.ts). */
@@ -27,7 +38,7 @@ export interface Provisioning {
 /** The NoCloud files for an instance: our user, our keys, a fresh instance-id, merged with the user's. */
 export function renderSeed(
   record: InstanceRecord,
-  keys: { key: KeyPair; hostKey: KeyPair },
+  keys: InstanceKeys,
   provisioning: Provisioning = { inputs: { metaData: {}, sshKeys: [] } },
 ): SeedFiles & { warnings: string[] } {
   return buildSeedFiles(provisioning.inputs, {
@@ -68,7 +79,7 @@ export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir:
 export async function storeIgnition(
   record: InstanceRecord,
   paths: InstancePaths,
-  keys: { key: KeyPair; hostKey: KeyPair },
+  keys: InstanceKeys,
   provisioning?: Provisioning,
 ): Promise<void> {
   const config = renderIgnition({

@@ -14,9 +14,9 @@ import { allocatePort } from "./allocate-port.ts";
 import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { randomName, validateName } from "./names.ts";
-import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeSeed, type Provisioning } from "./_prepare.ts";
+import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeKeys, storeSeed, type Provisioning } from "./_prepare.ts";
 import { removeInstance } from "./remove-instance.ts";
-import { instanceNames, instancePaths, readRecord, writeRecord, type InstanceRecord } from "./state.ts";
+import { instanceNames, instancePaths, readRecord, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
 import { waitReady } from "./wait-ready.ts";
 
@@ -68,25 +68,28 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
       run: options.run,
       signal: options.signal,
       log: options.log,
+      // Until the record names the image, this lease keeps image remove/prune off it.
+      lease: true,
     }),
   );
   const paths = instancePaths(options.dataDir, name);
-  await claimDirectory(paths.dir, name);
+  await claimDirectory(paths.dir, name).catch((error: unknown) => {
+    image.release();
+    throw error;
+  });
   try {
     const record = newRecord(name, options, { source: image.source, digest: image.digest, path: image.path }, {
       mac: randomMac(),
       network: network === "user" ? { mode: "user", sshPort: await freePort(options.dataDir) } : network,
     });
     checkProvisioning(record, options.provisioning);
-    await timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run }));
-    await timed("seed", async () => {
-      const keys = await makeKeys(record, paths, options.run);
-      if (record.provisioning === "ignition") return storeIgnition(record, paths, keys, options.provisioning);
-      const seed = renderSeed(record, keys, options.provisioning);
-      for (const warning of seed.warnings) options.log?.(warning);
-      await storeSeed(paths, seed);
-    });
-    await timed("define", () => define(conn, record, options.dataDir));
+    // Independent steps, run together: libvirt does not look at the disk files before start.
+    await settleAll([
+      timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: options.diskSize, run: options.run })),
+      timed("seed", () => provision(record, paths, options)),
+      timed("define", () => define(conn, record, options.dataDir)),
+    ]);
+    image.release();
     await timed("start", () => start(conn, record, options.dataDir));
     unmarkCreating(paths.dir);
     let ip: string | null = null;
@@ -97,9 +100,25 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     timings.total = Math.round(performance.now() - started);
     return { ...describe(record, paths, "running", ip), timings };
   } catch (error) {
-    await rollback(conn, options, name, paths.dir, error);
+    await rollback(conn, options, name, paths.dir, error).finally(() => image.release());
     throw error;
   }
+}
+
+/** Keys, then the seed (or the Ignition config) that carries them to the guest. */
+async function provision(record: InstanceRecord, paths: InstancePaths, options: CreateOptions): Promise<void> {
+  const keys = makeKeys(record);
+  await storeKeys(record, paths, keys);
+  if (record.provisioning === "ignition") return storeIgnition(record, paths, keys, options.provisioning);
+  const seed = renderSeed(record, keys, options.provisioning);
+  for (const warning of seed.warnings) options.log?.(warning);
+  await storeSeed(paths, seed);
+}
+
+/** Waits for every step, then fails with the first error: rollback must not race a step still writing. */
+async function settleAll(steps: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** The record of a new instance; `create` and `create --dry-run` make it the same way. */

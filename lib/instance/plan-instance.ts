@@ -47,9 +47,9 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
     network: network === "user" ? { mode: "user", sshPort: 0 } : network,
   });
   // Keys are generated for real so the user-data is exactly what create would send, then thrown away.
+  const keys = makeKeys(record);
   const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
   try {
-    const keys = await makeKeys(record, { ...paths, key: join(scratch, "k"), hostKey: join(scratch, "h"), knownHosts: join(scratch, "kh") }, options.run);
     const seed = renderSeed(record, keys, options.provisioning);
     let ignition: string | null = null;
     if (record.provisioning === "ignition") {

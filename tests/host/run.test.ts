@@ -67,6 +67,22 @@ describe("run", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  test("stops a tool once its stderr satisfies stopWhen, without an error", async () => {
+    const started = performance.now();
+    const result = await run(["sh", "-c", "echo starting >&2; sleep 0.1; echo READY now >&2; exec sleep 10"], {
+      stopWhen: (stderr) => stderr.includes("READY"),
+    });
+    expect(result.stopped).toBe(true);
+    expect(result.stderr).toContain("READY now");
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  test("leaves a tool alone when stopWhen never matches", async () => {
+    const result = await run(["sh", "-c", "echo not yet >&2; exit 3"], { stopWhen: (s) => s.includes("READY"), allowFailure: true });
+    expect(result.stopped).toBeUndefined();
+    expect(result.exitCode).toBe(3);
+  });
+
   test("a missing tool is a DependencyError with code E_MISSING_TOOL", async () => {
     const error = await run(["testcloud-no-such-tool-4711", "--help"]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DependencyError);

@@ -1,10 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
-import { ToolError } from "../../lib/errors.ts";
-import { generateKeyPair, probeSsh, sshArgv, sshOptions, type SshTarget } from "../../lib/host/ssh.ts";
+import { probeSsh, sshArgv, sshOptions, type SshTarget } from "../../lib/host/ssh.ts";
 import { run } from "../../lib/host/run.ts";
-import { fakeRunner, requireTool, useTempDirs } from "../_helpers.ts";
+import { fakeRunner } from "../_helpers.ts";
 
 const target: SshTarget = {
   host: "192.168.122.10",
@@ -104,8 +101,10 @@ describe("sshArgv", () => {
 });
 
 describe("probeSsh", () => {
-  test("is true when ssh exits 0", async () => {
-    const run = fakeRunner(() => ({ exitCode: 0 }));
+  const authenticated = 'Authenticated to 192.168.122.10 ([192.168.122.10]:2222) using "publickey".\n';
+
+  test("is true once ssh reports the login, and stops ssh there", async () => {
+    const run = fakeRunner((_argv, opts) => ({ exitCode: 143, stderr: authenticated, stopped: opts.stopWhen?.(authenticated) }));
     expect(await probeSsh(target, run)).toBe(true);
   });
 
@@ -114,43 +113,31 @@ describe("probeSsh", () => {
     expect(await probeSsh(target, run)).toBe(false);
   });
 
-  test("never prompts and gives up on a dead address quickly", async () => {
+  test("is false when the host key does not match, even though the server answered", async () => {
+    const run = fakeRunner(() => ({ exitCode: 255, stderr: "Host key verification failed.\n" }));
+    expect(await probeSsh(target, run)).toBe(false);
+  });
+
+  test("stops on the login line only, not on earlier verbose output", async () => {
+    const run = fakeRunner();
+    await probeSsh(target, run);
+    const stopWhen = run.calls[0]!.options.stopWhen!;
+    expect(stopWhen("Connecting to 192.168.122.10 [192.168.122.10] port 2222.\nServer host key: ssh-ed25519 SHA256:x\n")).toBe(false);
+    expect(stopWhen(`Server host key: ssh-ed25519 SHA256:x\n${authenticated}`)).toBe(true);
+  });
+
+  test("never prompts, runs no remote command, and gives up on a dead address quickly", async () => {
     const run = fakeRunner();
     await probeSsh(target, run);
     const call = run.calls[0]!;
     expect(options(call.argv).get("BatchMode")).toBe("yes");
     expect(options(call.argv).get("ConnectTimeout")).toBe("3");
-    expect(call.argv.slice(call.argv.indexOf("--") + 1)).toEqual(["true"]);
+    expect(options(call.argv).get("StrictHostKeyChecking")).toBe("yes");
+    // ssh keeps the first value of an option: VERBOSE must precede sshOptions' LogLevel=ERROR.
+    expect(call.argv.slice(1, 3)).toEqual(["-o", "LogLevel=VERBOSE"]);
+    expect(call.argv).toContain("-N");
+    expect(call.argv.at(-1)).toBe("cloud-user@192.168.122.10");
     expect(call.options.allowFailure).toBe(true);
     expect(call.options.timeoutMs).toBeGreaterThan(0);
-  });
-});
-
-describe("generateKeyPair", () => {
-  const tempDir = useTempDirs();
-
-  test("generates an ed25519 pair with ssh-keygen", async () => {
-    requireTool("ssh-keygen", "openssh-client");
-    const path = join(await tempDir(), "id_ed25519");
-    const pair = await generateKeyPair(path, "testcloud@tiny");
-    expect(pair.privateKey).toStartWith("-----BEGIN OPENSSH PRIVATE KEY-----\n");
-    expect(pair.privateKey).toEndWith("-----END OPENSSH PRIVATE KEY-----\n");
-    expect(pair.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]+=* testcloud@tiny$/);
-    expect(await Bun.file(`${path}.pub`).text()).toBe(`${pair.publicKey}\n`);
-    expect((await stat(path)).mode & 0o077).toBe(0);
-  });
-
-  test("generates a different key every time", async () => {
-    const dir = await tempDir();
-    const a = await generateKeyPair(join(dir, "a"), "a");
-    const b = await generateKeyPair(join(dir, "b"), "a");
-    expect(a.publicKey).not.toBe(b.publicKey);
-  });
-
-  test("refuses to overwrite an existing key", async () => {
-    const path = join(await tempDir(), "id_ed25519");
-    const first = await generateKeyPair(path, "one");
-    await expect(generateKeyPair(path, "two")).rejects.toBeInstanceOf(ToolError);
-    expect(await Bun.file(path).text()).toBe(first.privateKey);
   });
 });
