@@ -1,15 +1,47 @@
 import { LibvirtUnavailableError, NotFoundError, ToolError } from "../errors.ts";
 import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
+import { openRpc, socketPath, type RpcClient } from "./_rpc-client.ts";
+import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc } from "./rpc.ts";
 
-/** One connection to libvirt through `virsh -c URI`. */
+/** One connection to libvirt: `virsh -c URI`, or libvirtd's RPC socket for read-only queries. */
 export interface Virsh {
   uri: string;
   run: Runner;
+  /** libvirtd's unix socket, when read-only queries may skip virsh and use RPC (see rpc.ts). */
+  rpcSocket?: string | null;
 }
 
-/** Makes the virsh handle every libvirt wrapper takes. */
-export function connect(uri: string, run: Runner = defaultRun): Virsh {
-  return { uri, run };
+/**
+ * Makes the virsh handle every libvirt wrapper takes. Read-only queries go over
+ * libvirt's RPC socket when the URI allows it, unless a runner is passed (tests
+ * must see every call) or TESTCLOUD_LIBVIRT_RPC=0.
+ */
+export function connect(uri: string, run?: Runner): Virsh {
+  const rpc = (run === undefined || run === defaultRun) && process.env.TESTCLOUD_LIBVIRT_RPC !== "0";
+  return { uri, run: run ?? defaultRun, rpcSocket: rpc ? socketPath(uri) : null };
+}
+
+// One RPC client per handle, opened on first use; null once opening failed.
+const clients = new WeakMap<Virsh, Promise<RpcClient | null>>();
+
+/**
+ * Runs a read-only query over RPC. Undefined means "ask virsh": the handle has no
+ * socket, or connecting, authentication or the query failed. virsh then gives the
+ * documented errors, such as LibvirtUnavailableError.
+ */
+async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
+  if (!conn.rpcSocket) return undefined;
+  let opening = clients.get(conn);
+  if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri).catch(() => null)));
+  const client = await opening;
+  if (!client) return undefined;
+  try {
+    return await query(client);
+  } catch {
+    // A broken connection (say libvirtd restarted) is reopened by the next query.
+    if (client.closed && clients.get(conn) === opening) clients.delete(conn);
+    return undefined;
+  }
 }
 
 const UNREACHABLE = /failed to connect|Failed to connect socket|no connection driver|Connection refused/i;
@@ -28,8 +60,12 @@ export async function virsh(conn: Virsh, args: string[], allowFailure = false): 
     });
   }
   if (NO_DOMAIN.test(stderr)) throw new NotFoundError(`Domain not found: "${args.at(-1)}"`);
-  if (NO_NETWORK.test(stderr)) throw new NotFoundError(`libvirt network not found: "${args.at(-1)}"`);
+  if (NO_NETWORK.test(stderr)) throw networkNotFound(args.at(-1)!);
   throw new ToolError(argv, result.exitCode, stderr);
+}
+
+function networkNotFound(name: string): NotFoundError {
+  return new NotFoundError(`libvirt network not found: "${name}"`);
 }
 
 /** Domain states as virsh prints them ("running", "shut off", ...). */
@@ -74,8 +110,10 @@ export function parseDomainTitles(stdout: string): DomainSummary[] {
     }));
 }
 
-/** Every domain with its state and title, in one virsh call. */
+/** Every domain with its state and title: over RPC, else in one virsh call. */
 export async function listDomainSummaries(conn: Virsh): Promise<DomainSummary[]> {
+  const fast = await viaRpc(conn, listDomainsRpc);
+  if (fast) return fast;
   // Without -q: the header gives the column offsets, and names may hold spaces.
   const argv = ["virsh", "-c", conn.uri, "list", "--all", "--title"];
   const result = await conn.run(argv, { allowFailure: true });
@@ -85,6 +123,8 @@ export async function listDomainSummaries(conn: Virsh): Promise<DomainSummary[]>
 
 /** The state of one domain, or null when it does not exist. */
 export async function domainState(conn: Virsh, name: string): Promise<DomainState | null> {
+  const fast = await viaRpc(conn, (client) => domainStateRpc(client, name));
+  if (fast !== undefined) return fast;
   const result = await virsh(conn, ["domstate", name], true);
   if (result.exitCode === 0) return result.stdout.trim();
   if (NO_DOMAIN.test(result.stderr)) return null;
@@ -126,6 +166,9 @@ export async function undefineDomain(conn: Virsh, name: string): Promise<void> {
 
 /** Checks that a libvirt network exists and is active. */
 export async function networkActive(conn: Virsh, name: string): Promise<boolean> {
+  const fast = await viaRpc(conn, (client) => networkActiveRpc(client, name));
+  if (fast === null) throw networkNotFound(name);
+  if (fast !== undefined) return fast;
   const result = await virsh(conn, ["net-info", name]);
   return /^Active:\s+yes/m.test(result.stdout);
 }
@@ -140,8 +183,11 @@ export function parseLeases(stdout: string): Map<string, string> {
   return leases;
 }
 
-/** The DHCP leases of a libvirt network, in one virsh call. */
+/** The DHCP leases of a libvirt network (MAC → IPv4 address): over RPC, else in one virsh call. */
 export async function networkLeases(conn: Virsh, network: string): Promise<Map<string, string>> {
+  const fast = await viaRpc(conn, (client) => networkLeasesRpc(client, network));
+  if (fast === null) throw networkNotFound(network);
+  if (fast !== undefined) return fast;
   return parseLeases((await virsh(conn, ["net-dhcp-leases", network])).stdout);
 }
 

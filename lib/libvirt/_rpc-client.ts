@@ -1,0 +1,172 @@
+/**
+ * One connection to the local libvirt daemon's unix socket: pipelined calls matched
+ * to replies by serial, and the open handshake (auth check, then CONNECT_OPEN).
+ */
+import { existsSync } from "node:fs";
+import type { Socket } from "bun";
+import {
+  ERROR,
+  OK,
+  PROGRAM,
+  PacketSplitter,
+  Proc,
+  ProtocolError,
+  REPLY,
+  VERSION,
+  XdrReader,
+  XdrWriter,
+  concat,
+  decodeError,
+  decodePacket,
+  encodeCall,
+} from "./_xdr.ts";
+
+interface Pending {
+  procedure: number;
+  resolve: (body: XdrReader) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One connection to libvirtd. Calls are pipelined: each gets a serial and its
+ * reply is matched by serial, so many calls can be in flight at once. The socket
+ * keeps the process alive only while a call is in flight.
+ */
+export class RpcClient {
+  private socket?: Socket;
+  private readonly pending = new Map<number, Pending>();
+  private readonly splitter = new PacketSplitter();
+  private outbox: Uint8Array[] = [];
+  private serial = 0;
+  private failure: Error | null = null;
+
+  /** Connects to the socket; rejects on ENOENT, ECONNREFUSED, EACCES and the like. */
+  static async connect(path: string): Promise<RpcClient> {
+    const client = new RpcClient();
+    client.socket = await Bun.connect({
+      unix: path,
+      socket: {
+        data: (_socket, chunk) => client.receive(chunk),
+        drain: () => client.flush(),
+        close: () => client.fail(new ProtocolError("libvirt closed the connection")),
+        error: (_socket, error) => client.fail(error),
+        connectError: () => {}, // Bun.connect rejects with the error
+      },
+    });
+    client.socket.unref();
+    return client;
+  }
+
+  /** Sends one call; resolves with the reply body, rejects with RemoteError or ProtocolError. */
+  call(procedure: number, args?: Uint8Array): Promise<XdrReader> {
+    if (this.failure) return Promise.reject(this.failure);
+    const { promise, resolve, reject } = Promise.withResolvers<XdrReader>();
+    this.serial = (this.serial + 1) >>> 0;
+    this.pending.set(this.serial, { procedure, resolve, reject });
+    if (this.pending.size === 1) this.socket!.ref();
+    // Calls made in the same tick leave in one write.
+    if (this.outbox.push(encodeCall(procedure, this.serial, args)) === 1) queueMicrotask(() => this.flush());
+    return promise;
+  }
+
+  /** True once the connection broke or was closed: later calls fail at once. */
+  get closed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Closes the socket; calls still in flight fail. */
+  close(): void {
+    this.fail(new ProtocolError("Connection to libvirt closed"));
+  }
+
+  private flush(): void {
+    if (!this.outbox.length || !this.socket || this.failure) return;
+    const data = this.outbox.length === 1 ? this.outbox[0]! : concat(this.outbox);
+    const written = this.socket.write(data);
+    if (written < 0) return this.fail(new ProtocolError("Cannot write to the libvirt socket"));
+    // A short write leaves the rest for the drain callback.
+    this.outbox = written < data.length ? [data.subarray(written)] : [];
+  }
+
+  private receive(chunk: Uint8Array): void {
+    try {
+      for (const packet of this.splitter.push(chunk)) this.dispatch(packet);
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
+  private dispatch(packet: Uint8Array): void {
+    const { header, body } = decodePacket(packet);
+    // Keepalive pings (program 0x6b656570) and events are not replies to us.
+    if (header.program !== PROGRAM || header.type !== REPLY) return;
+    const call = this.pending.get(header.serial);
+    if (!call) return;
+    this.settle(header.serial);
+    if (header.version !== VERSION || header.procedure !== call.procedure) {
+      call.reject(new ProtocolError(`Reply does not match call ${call.procedure}: ${JSON.stringify(header)}`));
+    } else if (header.status === OK) {
+      call.resolve(body);
+    } else if (header.status === ERROR) {
+      call.reject(decodeError(body));
+    } else {
+      call.reject(new ProtocolError(`Unexpected reply status ${header.status} to call ${call.procedure}`));
+    }
+  }
+
+  private settle(serial: number): void {
+    this.pending.delete(serial);
+    if (this.pending.size === 0) this.socket?.unref();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.outbox = [];
+    for (const [serial, call] of this.pending) {
+      this.settle(serial);
+      call.reject(this.failure);
+    }
+    this.socket?.end();
+  }
+}
+
+/**
+ * The daemon socket for a connection URI, or null when virsh must handle the
+ * URI: remote hosts and transports (qemu+ssh://), query parameters, drivers
+ * other than qemu, and a socket that does not exist (for qemu:///session virsh
+ * would start the session daemon).
+ */
+export function socketPath(uri: string, env = process.env, exists = existsSync): string | null {
+  const match = /^qemu:\/\/\/(system|session)$/.exec(uri);
+  if (!match) return null;
+  let path: string;
+  if (match[1] === "system") path = "/var/run/libvirt/libvirt-sock";
+  else if (env.XDG_RUNTIME_DIR) path = `${env.XDG_RUNTIME_DIR}/libvirt/libvirt-sock`;
+  else return null;
+  return exists(path) ? path : null;
+}
+
+const AUTH_NONE = 0;
+
+/**
+ * Connects and opens `uri` on the daemon at `path`. Only a daemon that needs no
+ * authentication is used: SASL or polkit is virsh's job, so they are an error here.
+ */
+export async function openRpc(path: string, uri: string): Promise<RpcClient> {
+  const client = await RpcClient.connect(path);
+  try {
+    // Not pipelined with the open: for root, AUTH_LIST itself is what lifts the
+    // socket's polkit requirement, so an open sent before its reply may be refused.
+    const body = await client.call(Proc.authList);
+    const types = body.array(() => body.int());
+    body.end();
+    if (types.length > 0 && !types.includes(AUTH_NONE)) {
+      throw new ProtocolError(`libvirt wants authentication (types ${types.join(", ")}): left to virsh`);
+    }
+    (await client.call(Proc.connectOpen, new XdrWriter().optString(uri).uint(0).bytes())).end();
+    return client;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A fake libvirtd on a unix socket in a temp directory: it speaks the packet
+ * framing of the real one and answers each call through a handler, so tests can
+ * make it misbehave (wrong auth, malformed or truncated replies, hang-ups).
+ */
+import type { Socket } from "bun";
+import { join } from "node:path";
+import { decodePacket, PacketSplitter, Proc, XdrWriter, type DomainRef, type XdrReader } from "../../lib/libvirt/_xdr.ts";
+
+export const PROGRAM = 0x20008086;
+export const KEEPALIVE_PROGRAM = 0x6b656570;
+
+/** One packet from the daemon: length word, header, payload. */
+export function packet(
+  proc: number,
+  serial: number,
+  payload: Uint8Array = new Uint8Array(),
+  { status = 0, type = 1, program = PROGRAM } = {},
+): Uint8Array {
+  const head = new XdrWriter().uint(28 + payload.length).uint(program).uint(1).int(proc).int(type).uint(serial).int(status);
+  return Buffer.concat([head.bytes(), payload]);
+}
+
+/** A remote_error body with only code and message set, as libvirtd fills them for a lookup. */
+export function errorBody(code: number, message: string): Uint8Array {
+  const w = new XdrWriter().int(code).int(10).optString(message).int(2).uint(0);
+  return w.optString(null).optString(null).optString(null).int(0).int(0).uint(0).bytes();
+}
+
+/** What the handler answers: a reply body, an error reply, raw bytes, or hanging up. */
+export type Answer = Uint8Array | { error: number; message?: string } | { raw: Uint8Array } | "hang up" | "silence";
+
+export type Handler = (proc: number, args: XdrReader, connection: number) => Answer | undefined;
+
+/** Answers like a healthy daemon with no auth and one domain, for the procedures the fast path uses. */
+export function healthy(domains: (DomainRef & { state: number; title: string | null })[]): Handler {
+  return (proc, args) => {
+    switch (proc) {
+      case Proc.authList:
+        return new XdrWriter().uint(1).int(0).bytes();
+      case Proc.connectOpen:
+        return new Uint8Array();
+      case Proc.connectListAllDomains: {
+        const w = new XdrWriter().uint(domains.length);
+        for (const d of domains) w.domain(d);
+        return w.uint(domains.length).bytes();
+      }
+      case Proc.domainLookupByName: {
+        const name = args.string();
+        const d = domains.find((x) => x.name === name);
+        return d ? new XdrWriter().domain(d).bytes() : { error: 42, message: `Domain not found: no domain with matching name '${name}'` };
+      }
+      case Proc.domainGetState: {
+        const name = args.domain().name;
+        const d = domains.find((x) => x.name === name)!;
+        return new XdrWriter().int(d.state).int(1).bytes();
+      }
+      case Proc.domainGetMetadata: {
+        const name = args.domain().name;
+        const d = domains.find((x) => x.name === name)!;
+        return d.title === null ? { error: 80, message: "metadata not found" } : new XdrWriter().string(d.title).bytes();
+      }
+    }
+    return undefined;
+  };
+}
+
+export interface FakeDaemon {
+  path: string;
+  /** Procedures received, in order. */
+  calls: number[];
+  connections: number;
+  /** Writes raw bytes to the newest connection, as if the daemon sent them on its own. */
+  send(bytes: Uint8Array): void;
+  stop(): void;
+}
+
+/** Starts the fake on `dir`/libvirt-sock; `handler` answers every call, undefined is an "unsupported" error. */
+export function fakeLibvirtd(dir: string, handler: Handler): FakeDaemon {
+  const path = join(dir, "libvirt-sock");
+  let newest: Socket<unknown> | undefined;
+  const fake: FakeDaemon = {
+    path,
+    calls: [],
+    connections: 0,
+    send: (bytes) => void newest?.write(bytes),
+    stop: () => server.stop(true),
+  };
+  const server = Bun.listen<{ splitter: PacketSplitter; id: number }>({
+    unix: path,
+    socket: {
+      open(socket) {
+        socket.data = { splitter: new PacketSplitter(), id: ++fake.connections };
+        newest = socket;
+      },
+      data(socket, chunk) {
+        for (const p of socket.data.splitter.push(chunk)) {
+          const { header, body } = decodePacket(p);
+          fake.calls.push(header.procedure);
+          let reply: Answer | undefined;
+          try {
+            reply = handler(header.procedure, body, socket.data.id);
+          } catch (error) {
+            reply = { error: 1, message: `fake libvirtd: ${error}` }; // a bug in a test's handler, not a hang
+          }
+          answer(socket, header.procedure, header.serial, reply);
+        }
+      },
+    },
+  });
+  return fake;
+}
+
+function answer(socket: Socket<unknown>, proc: number, serial: number, reply: Answer | undefined): void {
+  if (reply === "silence") return;
+  if (reply === "hang up") return void socket.end();
+  if (reply === undefined) reply = { error: 3, message: "this function is not supported by the fake" };
+  if (reply instanceof Uint8Array) socket.write(packet(proc, serial, reply));
+  else if ("raw" in reply) socket.write(reply.raw);
+  else socket.write(packet(proc, serial, errorBody(reply.error, reply.message ?? "error"), { status: 1 }));
+}
