@@ -1,5 +1,6 @@
 import { defineCommand, type ArgsDef, type CommandDef, type CommandMeta, type ParsedArgs } from "citty";
 import type { Globals } from "../lib/cli/globals.ts";
+import { UsageError } from "../lib/errors.ts";
 import { printResult } from "../lib/cli/output.ts";
 import { applyFlags, loadConfig, type FlagValues, type LoadedConfig } from "../lib/host/config.ts";
 
@@ -22,10 +23,27 @@ export function defineAction<A extends ArgsDef, R>(def: {
     args: def.args,
     async run(context) {
       if (!current) throw new Error("globals not set");
+      rejectExtraWords(def.meta.name ?? "", def.args, context.args._, context.rawArgs);
       const result = await def.run(context.args, current, context.rawArgs);
       printResult(result, current.json, def.human as ((data: never) => string) | undefined);
     },
   });
+}
+
+/**
+ * citty ignores positional words beyond those declared: `remove a b` would remove only
+ * "a" and say nothing of "b". Words after `--` belong to the command (ssh's remote command).
+ */
+function rejectExtraWords(command: string, args: ArgsDef, words: string[], rawArgs: string[]): void {
+  const declared = Object.values(args).filter((a) => a.type === "positional").length;
+  const dashes = rawArgs.indexOf("--");
+  const afterDashes = dashes >= 0 ? rawArgs.length - dashes - 1 : 0;
+  const extra = words.slice(declared, words.length - afterDashes);
+  if (extra.length > 0) {
+    throw new UsageError(`Unexpected argument: "${extra[0]}": ${command} takes ${declared === 1 ? "one name" : `${declared} arguments`}`, {
+      hint: `testcloud ${command} --help`,
+    });
+  }
 }
 
 /**

@@ -75,6 +75,17 @@ describe("testcloud CLI", () => {
     expectJsonError(await cli(["remove", "--json"]), 2, "E_USAGE");
   });
 
+  test("an extra positional word exits 2 instead of being ignored", async () => {
+    const error = expectJsonError(await cli(["remove", "one", "two", "--json"]), 2, "E_USAGE");
+    expect(error.message).toContain('"two"');
+    expectJsonError(await cli(["list", "stray", "--json"]), 2, "E_USAGE");
+  });
+
+  test("words after -- are the command's own, not extra arguments", async () => {
+    // ssh gets as far as looking the instance up: its remote command was accepted.
+    expectJsonError(await cli(["ssh", "nosuch", "--json", "--", "ls", "-l", "/"]), 4, "E_INSTANCE_NOT_FOUND");
+  });
+
   test("--connect without a value exits 2 with E_USAGE", async () => {
     expectJsonError(await cli(["--json", "list", "--connect"]), 2, "E_USAGE");
   });
