@@ -40,7 +40,9 @@ export function defaultCloudConfig(options: UserDataOptions): CloudConfig {
       ed25519_public: options.hostKey.publicKey.trim(),
     },
     ssh_deletekeys: true,
-    ssh_genkeytypes: [],
+    // Nothing is generated: the one type listed is installed from ssh_keys above. An empty
+    // list would mean the same but draws a cloud-init schema warning (minItems: 1).
+    ssh_genkeytypes: ["ed25519"],
     ssh_pwauth: options.passwordHash !== undefined && options.sshPasswordAuth === true,
     disable_root: true,
     growpart: { mode: "auto", devices: ["/"] },

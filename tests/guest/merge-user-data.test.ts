@@ -27,7 +27,7 @@ describe("mergeCloudConfig rules", () => {
     ["our user as a plain name adds nothing", "users: [cloud-user, dave]\n", "users", [OUR_USER, "dave"]],
     ["runcmd lists concatenate, ours first", "runcmd: [touch /marker]\n", "runcmd", ["touch /marker"]],
     ["packages arrive as given", "packages: [vim, [libc6, '2.31']]\n", "packages", ["vim", ["libc6", "2.31"]]],
-    ["ssh_genkeytypes: ours [] plus theirs", "ssh_genkeytypes: [rsa]\n", "ssh_genkeytypes", ["rsa"]],
+    ["ssh_genkeytypes: ours plus theirs", "ssh_genkeytypes: [rsa]\n", "ssh_genkeytypes", ["ed25519", "rsa"]],
     ["mappings merge key by key", "growpart: {mode: 'off'}\n", "growpart", { mode: "off", devices: ["/"] }],
     ["nested lists in mappings concatenate", "growpart: {devices: [/data]}\n", "growpart", { mode: "auto", devices: ["/", "/data"] }],
     ["a user scalar wins", "ssh_pwauth: true\n", "ssh_pwauth", true],

@@ -52,7 +52,8 @@ describe("renderUserData", () => {
     expect(doc.ssh_keys.ed25519_private).toBe(HOST_PRIVATE);
     expect(doc.ssh_keys.ed25519_public).toBe(HOST_PUBLIC.trim());
     expect(doc.ssh_deletekeys).toBe(true);
-    expect(doc.ssh_genkeytypes).toEqual([]);
+    // Only the type whose key ssh_keys installs: cloud-init generates no other.
+    expect(doc.ssh_genkeytypes).toEqual(["ed25519"]);
   });
 
   test("sets no password anywhere and disables password login", () => {
