@@ -1,6 +1,6 @@
 import { InterruptedError, StateError, TimeoutError } from "../errors.ts";
 import { probeSsh } from "../host/ssh.ts";
-import { sshBannerSeen } from "../host/ssh-banner.ts";
+import { sshBanner } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
 import { domainState, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { consoleTail } from "./console-tail.ts";
@@ -40,6 +40,7 @@ export async function waitReady(
   let ipMs = ip ? 0 : -1;
   const pollMs = options.pollMs ?? 100;
   let aliveCheckedAt = -Infinity;
+  let silentTries = 0;
   for (;;) {
     let pause = pollMs;
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
@@ -58,7 +59,16 @@ export async function waitReady(
       // often, since every ms between sshd coming up and our login is create's overhead.
       // The real login (key + host key) runs once sshd answers, at the normal pace: a
       // guest whose sshd is up before its keys are (cloud-init) must not be flooded.
-      if (!(await sshBannerSeen(ip, target.port))) pause = pollMs / 4;
+      // A handshake that does not finish in 100 ms is tried again at once (see sshBanner);
+      // after 20 such tries in a row each may take 2 s, so a slow but live guest gets through.
+      // On a libvirt network the handshake is the guest's own, so it proves sshd listens;
+      // waiting for the greeting too would add a process start in the guest (slow under TCG).
+      const banner = await sshBanner(ip, target.port, {
+        connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
+        connectIsEnough: record.network.mode === "network",
+      });
+      silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
+      if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
       else if (await probeSsh(target, options.run)) return { ip, ipMs, sshMs: elapsed() };
     }
     if (performance.now() > deadline) {
