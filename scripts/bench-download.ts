@@ -1,17 +1,25 @@
 // Benchmarks of the image store (issue 3, "Performance"), on loopback with a 2 GiB raw image:
 //   1. our verified download (`dist/testcloud image pull URL --sha256 …`) against `curl -o` of
-//      the same file in the same run, from Bun.serve and from `python3 -m http.server`;
+//      the same file in the same run, from Bun.serve and from `python3 -m http.server`, to tmpfs
+//      and to disk; on disk also against `curl -o` followed by an fsync of its file, since we
+//      fsync before indexing and curl does not;
 //   2. resume after a kill -9 at 50 %: bytes the server sent beyond the file's size;
 //   3. peak RSS of the CLI during a download (VmHWM from /proc/PID/status, and rusage);
 //   4. 8 parallel pulls of a new image: downloads of the body, counted by the server.
+// Fairness: before every timed run the page cache is synced and dropped (as root) and the
+// served image read back in, so each run starts from the same state and the server never
+// reads the disk; the order of curl and ours rotates each round; ratios are paired per
+// round (same load) and summarised by their median. The machine is shared: the load
+// average and each tool's CPU seconds are printed so a reader can tell a busy host.
 // Usage: bun run build && bun scripts/bench-download.ts   (about 3 minutes; cleans up after itself)
+//   TESTCLOUD_BENCH_CLI=path measures another build instead of dist/testcloud.
 import { $, type Subprocess } from "bun";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const SIZE = 2 * 2 ** 30;
-const CLI = join(import.meta.dir, "..", "dist", "testcloud");
+const CLI = process.env.TESTCLOUD_BENCH_CLI ?? join(import.meta.dir, "..", "dist", "testcloud");
 const disk = mkdtempSync(join(tmpdir(), "tc-bench-dl-"));
 const ram = mkdtempSync("/dev/shm/tc-bench-dl-");
 const source = join(disk, "image.raw");
@@ -84,6 +92,8 @@ interface Run {
   hwm: number;
   /** Peak RSS in MiB from the kernel's rusage at exit. */
   maxRss: number;
+  /** user + system CPU seconds. */
+  cpu: number;
 }
 
 async function timed(argv: string[], env: Record<string, string> = {}, onTick?: (proc: Subprocess) => void): Promise<Run> {
@@ -100,54 +110,86 @@ async function timed(argv: string[], env: Record<string, string> = {}, onTick?: 
   const [stdout, , exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearInterval(poll);
   const seconds = (performance.now() - start) / 1000;
-  // Bun's rusage maxRSS is in bytes (Node's is in KiB).
-  const maxRss = (proc.resourceUsage()?.maxRSS ?? 0) / 2 ** 20;
-  return { seconds, exitCode, stdout, hwm, maxRss };
+  // Bun's rusage maxRSS is in bytes (Node's is in KiB), its CPU times in µs.
+  const usage = proc.resourceUsage();
+  const maxRss = (usage?.maxRSS ?? 0) / 2 ** 20;
+  const cpu = Number(usage?.cpuTime.total ?? 0n) / 1e6;
+  return { seconds, exitCode, stdout, hwm, maxRss, cpu };
 }
 
 const mibs = (seconds: number) => `${(SIZE / 2 ** 20 / seconds).toFixed(0)} MiB/s`;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+let dropped: boolean | undefined;
+
+/** Same start for every run: nothing dirty, nothing cached but the served image. */
+async function settle() {
+  await $`sync`;
+  try {
+    writeFileSync("/proc/sys/vm/drop_caches", "3");
+    dropped = true;
+  } catch {
+    dropped = false;
+  }
+  await $`cat ${source} > /dev/null`;
+}
 
 async function pull(url: string, dataDir: string, digest: string, onTick?: (proc: Subprocess) => void): Promise<Run> {
   rmSync(dataDir, { recursive: true, force: true });
-  await $`sync`;
+  await settle();
   const run = await timed([CLI, "image", "pull", url, "--sha256", digest, "--json"], { TESTCLOUD_DATA_DIR: dataDir }, onTick);
   if (run.exitCode !== 0 && !onTick) throw new Error(`pull failed: ${run.stdout}`);
   return run;
 }
 
-async function curl(url: string, out: string, fsync: boolean): Promise<number> {
+/** `curl -o`, and with `fsync` also `sync FILE` (coreutils: fsync of that file) in the timing. */
+async function curl(url: string, out: string, fsync: boolean): Promise<Run> {
   rmSync(out, { force: true });
-  await $`sync`;
-  const start = performance.now();
-  await $`curl -sf -o ${out} ${url}`;
-  if (fsync) await $`sync ${out}`; // coreutils sync FILE = fsync(FILE)
-  const seconds = (performance.now() - start) / 1000;
+  await settle();
+  const run = await timed(["curl", "-sf", "-o", out, url]);
+  if (run.exitCode !== 0) throw new Error(`curl failed: exit ${run.exitCode}`);
+  if (fsync) {
+    const sync = await timed(["sync", out]);
+    run.seconds += sync.seconds;
+    run.cpu += sync.cpu;
+  }
   rmSync(out, { force: true });
-  return seconds;
+  return run;
 }
 
 async function throughput(label: string, url: string, dir: string, digest: string, rounds: number, peaks: number[]) {
-  const ours: number[] = [];
-  const plain: number[] = [];
-  const synced: number[] = [];
+  const runs: Record<"plain" | "synced" | "ours", Run[]> = { plain: [], synced: [], ours: [] };
+  const kinds = dir === disk ? (["plain", "ours", "synced"] as const) : (["plain", "ours"] as const);
   for (let i = 0; i < rounds; i++) {
-    plain.push(await curl(url, join(dir, "curl.raw"), false));
-    const run = await pull(url, join(dir, "data"), digest);
-    ours.push(run.seconds);
+    // Rotate the order, so that no tool always runs first or right after another.
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[(i + k) % kinds.length]!;
+      if (kind === "ours") runs.ours.push(await pull(url, join(dir, "data"), digest));
+      else runs[kind].push(await curl(url, join(dir, "curl.raw"), kind === "synced"));
+    }
+    const run = runs.ours.at(-1)!;
     peaks.push(run.hwm, run.maxRss);
     note(`  ${label} round ${i + 1}: peak RSS VmHWM / rusage`, `${run.hwm.toFixed(1)} / ${run.maxRss.toFixed(1)} MiB`);
-    if (dir === disk) synced.push(await curl(url, join(dir, "curl.raw"), true));
   }
   rmSync(join(dir, "data"), { recursive: true, force: true });
-  const best = (xs: number[]) => Math.min(...xs);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const ratio = (theirs: number[], mine: number[]) =>
-    `${(median(theirs) / median(mine)).toFixed(2)} (best: ${(best(theirs) / best(mine)).toFixed(2)})`;
-  note(`${label}: curl -o (each round)`, plain.map(mibs).join(", "));
-  if (synced.length) note(`${label}: curl -o + fsync (each round)`, synced.map(mibs).join(", "));
-  note(`${label}: testcloud image pull --sha256 (each round)`, ours.map(mibs).join(", "));
-  note(`${label}: ratio ours/curl -o, median of rounds`, ratio(plain, ours));
-  if (synced.length) note(`${label}: ratio ours/(curl -o + fsync), median`, ratio(synced, ours));
+  const speeds = (xs: Run[]) => xs.map((r) => mibs(r.seconds)).join(", ");
+  // Paired per round: both runs saw about the same load on the shared machine.
+  const ratios = (theirs: Run[]) => {
+    const each = theirs.map((r, i) => r.seconds / runs.ours[i]!.seconds);
+    return `${median(each).toFixed(2)} (rounds: ${each.map((x) => x.toFixed(2)).join(", ")})`;
+  };
+  note(`${label}: curl -o (each round)`, speeds(runs.plain));
+  if (runs.synced.length) note(`${label}: curl -o + fsync (each round)`, speeds(runs.synced));
+  note(`${label}: testcloud image pull --sha256 (each round)`, speeds(runs.ours));
+  note(`${label}: ratio ours/curl -o, median of rounds`, ratios(runs.plain));
+  if (runs.synced.length) note(`${label}: ratio ours/(curl -o + fsync), median`, ratios(runs.synced));
+  const cpu = (xs: Run[]) => median(xs.map((r) => r.cpu)).toFixed(2);
+  const synced = runs.synced.length ? `, curl -o + fsync ${cpu(runs.synced)}` : "";
+  note(`${label}: CPU s per run (user+sys), median`, `curl -o ${cpu(runs.plain)}${synced}, ours ${cpu(runs.ours)}`);
 }
 
 /** Kill -9 at 50 %, then pull again: how many bytes were sent beyond the file's size. */
@@ -189,6 +231,10 @@ async function parallel(srv: ReturnType<typeof startServer>, dir: string, digest
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ");
+}
+
 function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -205,13 +251,14 @@ try {
   const digest = makeImage(source);
   note("image: 2 GiB raw, random, MBR; generated in", `${((performance.now() - t0) / 1000).toFixed(1)} s`);
   note("host", `${navigator.hardwareConcurrency} CPUs, ${(await $`uname -r`.text()).trim()}, cache and curl output on ${tmpdir()} (disk) and /dev/shm (tmpfs)`);
+  note("load average at start (1, 5, 15 min)", loadAverage());
   srv = startServer(source);
   mkdirSync(join(ram, "x"), { recursive: true });
   const peaks: number[] = [];
   const idle = await timed([CLI, "--version"]);
   note("RSS of dist/testcloud --version (the runtime alone)", `${idle.maxRss.toFixed(1)} MiB`);
-  await throughput("Bun.serve → tmpfs", srv.url("/image.raw"), ram, digest, 5, peaks);
-  await throughput("Bun.serve → disk", srv.url("/image.raw"), disk, digest, 3, peaks);
+  await throughput("Bun.serve → tmpfs", srv.url("/image.raw"), ram, digest, 3, peaks);
+  await throughput("Bun.serve → disk", srv.url("/image.raw"), disk, digest, 5, peaks);
   python = Bun.spawn(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", disk], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
   const banner = await python.stdout.getReader().read();
   const port = /port (\d+)/.exec(new TextDecoder().decode(banner.value))?.[1];
@@ -219,6 +266,8 @@ try {
   note("peak RSS of the CLI over all pulls above", `${Math.max(...peaks).toFixed(1)} MiB`);
   await resume(srv, disk, digest);
   await parallel(srv, ram, digest);
+  note("page cache dropped before each timed run", dropped ? "yes" : "no (needs root): synced only");
+  note("load average at the end (1, 5, 15 min)", loadAverage());
 } finally {
   python?.kill();
   srv?.server.stop(true);

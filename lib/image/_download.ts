@@ -92,6 +92,8 @@ async function attempt(url: string, part: PartialFile, options: DownloadOptions)
   const stall = watchStall(controller, options.stallMs ?? 30_000);
   const fail = (error: unknown) => transportError(error, url, stall.fired, options);
   try {
+    // The file must hold what the last attempt received: a Range starts there, a restart truncates.
+    await part.settle();
     const headers = requestHeaders(part, options);
     const response = await (options.fetch ?? fetch)(url, { signal, headers, redirect: "follow" }).catch((e) => {
       throw fail(e);
@@ -113,6 +115,7 @@ async function attempt(url: string, part: PartialFile, options: DownloadOptions)
       options.onProgress?.({ phase: "download", source: url, bytes: part.size, total, resumedFrom, done: false });
       await part.drain();
     }
+    await part.settle();
     if (total !== undefined && part.size !== total) {
       if (part.size > total) part.restart(part.validators);
       throw new Transient(`body ended at ${part.size} of ${total} bytes`);

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { ImageError } from "../errors.ts";
 import type { SourceFiles } from "./_cache-paths.ts";
@@ -16,30 +16,33 @@ interface Meta extends Validators {
   url: string;
 }
 
-// Start writeback every so often, so the final fsync has little left to flush and a
-// crash loses at most this much of a resumable download.
+// Start writeback every so often, so the final fsync has little left to flush when the
+// writes go through the page cache (a file system without O_DIRECT).
 const SYNC_EVERY = 256 << 20;
 
 /**
  * A resumable download on disk: `<key>.partial` plus `<key>.json` (its URL and validators).
- * The digests always cover exactly the bytes in the file: a chunk is hashed only after it
- * was written, and a resumed file is hashed from its start before anything is appended.
- * Hashing runs on another thread; callers await `drain()` between chunks.
+ * The digests always cover exactly the bytes in the file: a worker thread writes each
+ * chunk, then hashes it, in order, and a resumed file is hashed from its start before
+ * anything is appended. Callers await `drain()` between chunks; `size` counts the bytes
+ * handed over, which the file holds once they are written (`settle()`).
  */
 export class PartialFile {
   size = 0;
   meta: Meta;
   private fd: number;
+  private direct: number | null;
   private hasher: ParallelHasher;
   private unsynced = 0;
   private syncing: Promise<void> | null = null;
 
   private constructor(private files: SourceFiles, url: string, wantSha512: boolean) {
     this.meta = { url, etag: null, lastModified: null, length: null };
-    this.hasher = new ParallelHasher(wantSha512 ? ["sha256", "sha512"] : ["sha256"]);
     mkdirSync(dirname(files.data), { recursive: true });
     // O_APPEND: every write lands at the end, also after a truncate to restart.
     this.fd = openSync(files.data, "a");
+    this.direct = openDirect(files.data);
+    this.hasher = new ParallelHasher(wantSha512 ? ["sha256", "sha512"] : ["sha256"], { fd: this.fd, direct: this.direct });
   }
 
   /** Opens the partial download of `url`, hashing what an earlier run left to resume from it. */
@@ -52,7 +55,8 @@ export class PartialFile {
     }
     part.meta = meta;
     for await (const chunk of Bun.file(files.data).stream()) {
-      part.hash(chunk);
+      part.size += chunk.byteLength;
+      part.hasher.update(chunk);
       await part.drain();
     }
     return part;
@@ -63,7 +67,7 @@ export class PartialFile {
     return { etag: this.meta.etag, lastModified: this.meta.lastModified, length: this.meta.length };
   }
 
-  /** Starts over at zero bytes for this version of the file. */
+  /** Starts over at zero bytes for this version of the file; only once settled. */
   restart(validators: Validators): void {
     this.truncate();
     this.describe(validators);
@@ -79,24 +83,35 @@ export class PartialFile {
     }
   }
 
+  /** Appends `chunk` and takes it over (see `ParallelHasher.update`). */
   append(chunk: Uint8Array): void {
-    try {
-      for (let done = 0; done < chunk.byteLength; ) done += writeSync(this.fd, chunk, done);
-    } catch (error) {
-      throw writeError(this.files.data, error);
-    }
+    this.size += chunk.byteLength;
     this.unsynced += chunk.byteLength;
-    this.hash(chunk);
+    this.hasher.write(chunk);
     if (this.unsynced >= SYNC_EVERY && !this.syncing) this.startSync();
   }
 
-  /** Waits while too many written bytes are still queued for hashing. */
-  drain(): Promise<void> {
-    return this.hasher.drain();
+  /** Waits while the ring to the writing thread is full; throws what a write failed with. */
+  async drain(): Promise<void> {
+    try {
+      await this.hasher.drain();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** Waits until the file holds all `size` bytes. */
+  async settle(): Promise<void> {
+    try {
+      await this.hasher.settle();
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
   /** Flushes the file to disk and returns its digests. */
   async finish(): Promise<{ sha256: string; sha512: string | null }> {
+    await this.settle();
     await this.syncing;
     try {
       fsyncSync(this.fd);
@@ -107,30 +122,38 @@ export class PartialFile {
     return { sha256: sha256!, sha512: sha512 ?? null };
   }
 
-  /** Closes the file, keeping it to resume later. */
+  /** Closes the file, keeping it to resume later: what was received is written first. */
   async close(): Promise<void> {
-    this.hasher.close();
-    await this.syncing?.catch(() => {});
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    // After a failed write, what is on disk is what a resume can use.
+    if (this.fd >= 0) await this.hasher.settle().catch(() => {});
+    await this.shut();
   }
 
   /** Closes and deletes the download: what it holds is of no use. */
   async discard(): Promise<void> {
-    await this.close();
+    await this.shut();
     discardPartial(this.files);
   }
 
-  /** Hashes a chunk already on disk; its buffer goes to the hashing thread. */
-  private hash(chunk: Uint8Array): void {
-    this.size += chunk.byteLength;
-    this.hasher.update(chunk);
+  private async shut(): Promise<void> {
+    if (this.fd < 0) return;
+    await this.hasher.close();
+    await this.syncing?.catch(() => {});
+    closeSync(this.fd);
+    if (this.direct !== null) closeSync(this.direct);
+    this.fd = -1;
   }
 
   private truncate(): void {
+    // Writes still queued would land after the truncate: callers settle first.
+    if (!this.hasher.idle) throw new Error(`Restart of a download with writes in flight: "${this.files.data}"`);
     ftruncateSync(this.fd, 0);
     this.size = 0;
     this.hasher.reset();
+  }
+
+  private failed(error: unknown): never {
+    throw (error as NodeJS.ErrnoException).code ? writeError(this.files.data, error) : error;
   }
 
   private startSync(): void {
@@ -140,6 +163,16 @@ export class PartialFile {
     this.syncing = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).finally(() => {
       this.syncing = null;
     });
+  }
+}
+
+/** A second descriptor with O_DIRECT, or null where the file system refuses it (or no Linux). */
+function openDirect(path: string): number | null {
+  if (!constants.O_DIRECT) return null;
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_DIRECT);
+  } catch {
+    return null;
   }
 }
 

@@ -214,6 +214,31 @@ describe("a server that stalls", () => {
     expect(await partials(dataDir)).toEqual([]);
   });
 
+  test("a download of several MiB stalled at an odd offset resumes there and is stored byte for byte", async () => {
+    // The resumed file is hashed from disk; the slot up to the next MiB goes through the
+    // page cache, the whole slots after it with O_DIRECT.
+    const dataDir = await tempDir();
+    const big = rawDisk((6 << 20) + 777, 3);
+    const stalledAt = (3 << 20) + 12_345;
+    raw.script((request, socket) => {
+      const validators = { ETag: '"odd"', "Content-Type": "application/octet-stream" };
+      if (request.n === 1) {
+        head(socket, "200 OK", { ...validators, "Content-Length": big.byteLength });
+        socket.write(big.subarray(0, stalledAt)); // then nothing, forever
+        return;
+      }
+      const start = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? "")?.[1] ?? 0);
+      const range = { "Content-Range": `bytes ${start}-${big.byteLength - 1}/${big.byteLength}` };
+      head(socket, "206 Partial Content", { ...validators, ...range, "Content-Length": big.byteLength - start, Connection: "close" });
+      socket.end(big.subarray(start));
+    });
+    expectError(await failure(fetchFast(raw.url("/odd.raw"), dataDir)), "E_DOWNLOAD_STALLED", 6, "no data for");
+    const image = await fetchFast(raw.url("/odd.raw"), dataDir);
+    expect(raw.requests[1]!.headers.range).toBe(`bytes=${stalledAt}-`);
+    expect(image.digest).toBe(sha256(big));
+    expect(sha256(new Uint8Array(await Bun.file(image.path).arrayBuffer()))).toBe(sha256(big));
+  });
+
   test("a server that never answers the request is a stall too", async () => {
     const dataDir = await tempDir();
     raw.script(() => {});
