@@ -111,6 +111,7 @@ function image(source: string, blob: BlobRow): Omit<CachedImage, "cached"> {
 export function notCached(what: string, ref = what): NotFoundError {
   return new NotFoundError(`Image not cached: "${what}": offline mode does not download`, {
     code: "E_NOT_CACHED",
-    hint: `testcloud image pull ${ref}`,
+    // --no-offline: offline may come from the config or TESTCLOUD_OFFLINE, not just a flag.
+    hint: `testcloud image pull --no-offline ${ref}`,
   });
 }

@@ -119,7 +119,7 @@ describe("--offline", () => {
     server.put("/disk.raw", V1);
     const error = await failure(get("/disk.raw", dataDir, { offline: true }));
     expectError(error, "E_NOT_CACHED", 4, server.url("/disk.raw"));
-    expect(error.hint).toBe(`testcloud image pull ${server.url("/disk.raw")}`);
+    expect(error.hint).toBe(`testcloud image pull --no-offline ${server.url("/disk.raw")}`);
     expect(server.log).toEqual([]);
     await expectNoImage(dataDir);
   });

@@ -144,7 +144,7 @@ describe("a shortcut --offline", () => {
     const dataDir = await tempDir();
     const error = await failure(fetchImage("alma:9", options(dataDir, { offline: true })));
     expectError(error, "E_NOT_CACHED", 4, "alma:9 (x86_64)");
-    expect(error.hint).toStartWith("testcloud image pull alma:9");
+    expect(error.hint).toStartWith("testcloud image pull --no-offline alma:9");
     expect(server.log).toEqual([]);
   });
 
@@ -154,7 +154,7 @@ describe("a shortcut --offline", () => {
     await fetchImage("alma:9", options(dataDir));
     const error = await failure(fetchImage("alma:9", options(dataDir, { offline: true, arch: "aarch64" })));
     expectError(error, "E_NOT_CACHED", 4, "alma:9 (aarch64)");
-    expect(error.hint).toBe("testcloud image pull alma:9 --arch aarch64");
+    expect(error.hint).toBe("testcloud image pull --no-offline alma:9 --arch aarch64");
   });
 
   test("still reports an unknown shortcut as such", async () => {
