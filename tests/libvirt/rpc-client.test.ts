@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { run } from "../../lib/host/run.ts";
+import { openRpc, RpcClient, socketPath } from "../../lib/libvirt/_rpc-client.ts";
+import { Proc, ProtocolError, RemoteError, XdrWriter } from "../../lib/libvirt/_xdr.ts";
+import { domainStateRpc, listDomainsRpc } from "../../lib/libvirt/rpc.ts";
+import { connect } from "../../lib/libvirt/virsh.ts";
+import { useTempDirs } from "../_helpers.ts";
+import { fakeLibvirtd, healthy, KEEPALIVE_PROGRAM, packet, type FakeDaemon } from "./_fake-libvirtd.ts";
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+
+// The domain virsh 9.0 queried in the strace capture below: "prof1", running with id 42.
+const PROF1 = { name: "prof1", uuid: hex("3bed800820d14a4da714abcd65b0fdcd"), id: 42 };
+
+describe("socketPath", () => {
+  const env = { XDG_RUNTIME_DIR: "/run/user/1000" };
+  const cases: [string, boolean, string | null][] = [
+    ["qemu:///system", true, "/var/run/libvirt/libvirt-sock"],
+    ["qemu:///system", false, null],
+    ["qemu:///session", true, "/run/user/1000/libvirt/libvirt-sock"],
+    ["qemu:///session", false, null], // virsh would start the session daemon
+    ["qemu+ssh://nohost/system", true, null],
+    ["qemu+unix:///system", true, null],
+    ["qemu://host/system", true, null],
+    ["qemu:///system?socket=/tmp/x", true, null],
+    ["test:///default", true, null],
+    ["lxc:///system", true, null],
+    ["qemu:///embed?root=/tmp/x", true, null],
+  ];
+
+  test.each(cases)("%s with the socket present: %p → %p", (uri, present, expected) => {
+    expect(socketPath(uri, env, () => present)).toBe(expected);
+  });
+
+  test("qemu:///session without XDG_RUNTIME_DIR is left to virsh", () => {
+    expect(socketPath("qemu:///session", {}, () => true)).toBeNull();
+  });
+});
+
+describe("RpcClient against a fake libvirtd", () => {
+  const tempDir = useTempDirs("each");
+  let fake: FakeDaemon | undefined;
+  afterEach(() => fake?.stop());
+
+  const start = async (handler: Parameters<typeof fakeLibvirtd>[1]) => (fake = fakeLibvirtd(await tempDir(), handler));
+
+  test("matches replies to calls by serial when they come back out of order, past keepalives and events", async () => {
+    const daemon = await start(() => "silence");
+    const client = await RpcClient.connect(daemon.path);
+    const replies = [1, 2, 3].map(() => client.call(Proc.domainGetState));
+    while (daemon.calls.length < 3) await Bun.sleep(5);
+    const state = (serial: number) => packet(Proc.domainGetState, serial, new XdrWriter().int(serial * 10).int(0).bytes());
+    daemon.send(
+      Buffer.concat([
+        packet(1, 0, new Uint8Array(), { program: KEEPALIVE_PROGRAM, type: 2 }), // a keepalive PING
+        packet(315, 0, new XdrWriter().int(0).bytes(), { type: 2 }), // an event message of our program
+        packet(Proc.domainGetState, 99, new XdrWriter().int(0).int(0).bytes()), // a serial nobody waits for
+        state(3),
+        state(2),
+        state(1),
+      ]),
+    );
+    const states = await Promise.all(replies.map(async (r) => (await r).int()));
+    expect(states).toEqual([10, 20, 30]);
+    client.close();
+  });
+
+  test("listDomainsRpc sorts like virsh, trims titles and shows a missing title as empty", async () => {
+    const daemon = await start(healthy([
+      { ...PROF1, name: "b-off", id: -1, state: 5, title: null },
+      { ...PROF1, name: "A-off", id: -1, state: 5, title: "t" },
+      { ...PROF1, name: "run-7", id: 7, state: 1, title: "seven" },
+      { ...PROF1, name: "run-3", id: 3, state: 3, title: " padded " },
+    ]));
+    const client = await openRpc(daemon.path, "qemu:///system");
+    expect(await listDomainsRpc(client)).toEqual([
+      { name: "run-3", state: "paused", title: "padded" },
+      { name: "run-7", state: "running", title: "seven" },
+      { name: "A-off", state: "shut off", title: "t" },
+      { name: "b-off", state: "shut off", title: "" },
+    ]);
+    expect(daemon.calls.slice(0, 3)).toEqual([Proc.authList, Proc.connectOpen, Proc.connectListAllDomains]);
+    expect(daemon.calls.filter((p) => p === Proc.domainGetState)).toHaveLength(4);
+    client.close();
+  });
+
+  test("openRpc gives up on a daemon that wants polkit or SASL, without trying to open", async () => {
+    const daemon = await start((proc) =>
+      proc === Proc.authList ? new XdrWriter().uint(1).int(2).bytes() : { error: 39, message: "authentication required" },
+    );
+    await expect(openRpc(daemon.path, "qemu:///system")).rejects.toThrow(/wants authentication/);
+    expect(daemon.calls).toEqual([Proc.authList]);
+  });
+
+  test("openRpc sends CONNECT_OPEN only after AUTH_LIST's reply", async () => {
+    // libvirtd lifts polkit for root while answering AUTH_LIST: an earlier open is refused.
+    const daemon = await start((proc) => (proc === Proc.authList ? "silence" : new Uint8Array()));
+    const opening = openRpc(daemon.path, "qemu:///system");
+    await Bun.sleep(30);
+    expect(daemon.calls).toEqual([Proc.authList]);
+    daemon.send(packet(Proc.authList, 1, new XdrWriter().uint(1).int(0).bytes()));
+    (await opening).close();
+    expect(daemon.calls).toEqual([Proc.authList, Proc.connectOpen]);
+  });
+
+  test("openRpc proceeds when the auth list is empty", async () => {
+    const daemon = await start((proc) => (proc === Proc.authList ? new XdrWriter().uint(0).bytes() : new Uint8Array()));
+    (await openRpc(daemon.path, "qemu:///system")).close();
+    expect(daemon.calls).toEqual([Proc.authList, Proc.connectOpen]);
+  });
+
+  test("a failed CONNECT_OPEN is a RemoteError", async () => {
+    const daemon = await start((proc) => (proc === Proc.authList ? new XdrWriter().uint(1).int(0).bytes() : { error: 38, message: "no driver" }));
+    await expect(openRpc(daemon.path, "qemu:///system")).rejects.toBeInstanceOf(RemoteError);
+  });
+
+  test("an error reply rejects only its own call", async () => {
+    const daemon = await start(healthy([{ ...PROF1, state: 1, title: null }]));
+    const client = await openRpc(daemon.path, "qemu:///system");
+    const [found, missing] = await Promise.all([domainStateRpc(client, "prof1"), domainStateRpc(client, "nosuch")]);
+    expect([found, missing]).toEqual(["running", null]);
+    client.close();
+  });
+
+  test("a truncated reply body rejects the query with a ProtocolError", async () => {
+    const base = healthy([{ ...PROF1, state: 1, title: null }]);
+    const daemon = await start((proc, args, n) => (proc === Proc.domainGetState ? new XdrWriter().int(1).bytes() : base(proc, args, n)));
+    const client = await openRpc(daemon.path, "qemu:///system");
+    await expect(domainStateRpc(client, "prof1")).rejects.toBeInstanceOf(ProtocolError);
+    expect(client.closed).toBe(false); // the connection itself is fine
+    client.close();
+  });
+
+  test("a bad length word fails the calls in flight and every later call", async () => {
+    const base = healthy([]);
+    const daemon = await start((proc, args, n) => (proc === Proc.domainLookupByName ? { raw: hex("00000004") } : base(proc, args, n)));
+    const client = await openRpc(daemon.path, "qemu:///system");
+    await expect(domainStateRpc(client, "x")).rejects.toThrow(/Bad packet length/);
+    expect(client.closed).toBe(true);
+    await expect(client.call(Proc.authList)).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  test("the daemon hanging up fails the calls in flight", async () => {
+    const base = healthy([]);
+    const daemon = await start((proc, args, n) => (proc === Proc.connectListAllDomains ? "hang up" : base(proc, args, n)));
+    const client = await openRpc(daemon.path, "qemu:///system");
+    await expect(listDomainsRpc(client)).rejects.toThrow(/closed the connection/);
+  });
+
+  test("connecting to a socket that does not exist rejects", async () => {
+    await expect(RpcClient.connect(join(await tempDir(), "no-such-sock"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  test("a reply to another procedure than the call is a ProtocolError", async () => {
+    const daemon = await start(() => ({ raw: packet(Proc.domainGetState, 1, new XdrWriter().uint(0).bytes()) }));
+    const client = await RpcClient.connect(daemon.path);
+    await expect(client.call(Proc.authList)).rejects.toThrow(/does not match/);
+    client.close();
+  });
+});
