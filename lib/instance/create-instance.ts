@@ -39,9 +39,9 @@ export interface CreateOptions {
   uri: string;
   dataDir: string;
   virtType?: VirtType;
-  /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
   /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
   provisioning?: Provisioning;
+  /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
   fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress" | "baseUrls">;
   signal?: AbortSignal;
   run?: Runner;
