@@ -2,6 +2,7 @@ import { defineCommand, type ArgsDef, type CommandDef, type CommandMeta, type Pa
 import type { Globals } from "../lib/cli/globals.ts";
 import { UsageError } from "../lib/errors.ts";
 import { printResult } from "../lib/cli/output.ts";
+import { rejectUnknownFlags } from "../lib/cli/unknown-flags.ts";
 import { applyFlags, loadConfig, type FlagValues, type LoadedConfig } from "../lib/host/config.ts";
 
 let current: Globals | undefined;
@@ -14,6 +15,8 @@ export function setGlobals(globals: Globals): void {
 /** A command that parses its flags, calls the library and returns plain data to print. */
 export function defineAction<A extends ArgsDef, R>(def: {
   meta: CommandMeta;
+  /** The group a verb belongs to ("image"), for the words of hints. */
+  group?: string;
   args: A;
   run: (args: ParsedArgs<A>, globals: Globals, rawArgs: string[]) => Promise<R>;
   human?: (result: R) => string;
@@ -23,7 +26,9 @@ export function defineAction<A extends ArgsDef, R>(def: {
     args: def.args,
     async run(context) {
       if (!current) throw new Error("globals not set");
-      rejectExtraWords(def.meta.name ?? "", def.args, context.args._, context.rawArgs);
+      const command = [def.group, def.meta.name].filter(Boolean).join(" ");
+      rejectUnknownFlags(command, def.args, context.rawArgs);
+      rejectExtraWords(command, def.args, context.args._, context.rawArgs);
       const result = await def.run(context.args, current, context.rawArgs);
       printResult(result, current.json, def.human as ((data: never) => string) | undefined);
     },

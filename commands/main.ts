@@ -2,7 +2,9 @@ import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { TestcloudError, UsageError, InterruptedError } from "../lib/errors.ts";
 import { extractGlobals } from "../lib/cli/globals.ts";
 import { loadConfig } from "../lib/host/config.ts";
-import { printError } from "../lib/cli/output.ts";
+import { checkDataDir } from "../lib/host/data-dir.ts";
+import { logger, printError } from "../lib/cli/output.ts";
+import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
 import { globalArgs, setGlobals } from "./_action.ts";
 import { commands } from "./registry.ts";
 import pkg from "../package.json" with { type: "json" };
@@ -11,10 +13,17 @@ const root: CommandDef = defineCommand({
   meta: { name: "testcloud", version: pkg.version, description: pkg.description },
   args: globalArgs as CommandDef["args"],
   subCommands: commands,
+  // Before the verb runs: `testcloud --dryrun create …` must not create.
+  setup({ rawArgs }) {
+    rejectUnknownFlags("", globalArgs, wordsBeforeVerb(rawArgs, commands));
+  },
 });
 
 /** Entry point: parses argv, runs one command, maps every failure to its exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // Keys, seeds and disks are secrets: nothing we create is readable by other users
+  // unless we say so (the folders QEMU walks through are made 0711 on purpose).
+  process.umask(0o077);
   const controller = new AbortController();
   const onSignal = () => {
     // The first Ctrl-C lets the command roll back; a second one exits at once.
@@ -32,8 +41,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     if (!rest.includes("--help") && !rest.includes("-h")) {
       // Config files and TESTCLOUD_* variables feed every command; --connect beats them.
       globals.config = await loadConfig({ flags: globals.connectFlag ? { connect: globals.connectFlag } : {} });
+      for (const warning of globals.config.warnings) logger.warn(warning);
       globals.uri = globals.config.settings.connect;
       globals.dataDir = globals.config.settings.dataDir;
+      // `config` shows the settings even when the data dir they name is unusable.
+      if (rest[0] !== "config") checkDataDir(globals.dataDir);
     }
     if (rest[0] === "--version" || rest[0] === "-V") return printVersion(json);
     const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;

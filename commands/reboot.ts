@@ -1,5 +1,5 @@
-import { connect, startDomain } from "../lib/libvirt/virsh.ts";
-import { shutdownInstance } from "../lib/instance/power.ts";
+import { connect } from "../lib/libvirt/virsh.ts";
+import { shutdownInstance, startInstance } from "../lib/instance/power.ts";
 import { powerAndWait } from "../lib/instance/power-and-wait.ts";
 import { defineAction, globalArgs } from "./_action.ts";
 import { nameArg, seconds, waitArgs, waitMode } from "./_instance-args.ts";
@@ -17,7 +17,7 @@ export default defineAction({
     const timeoutS = seconds(args.timeout);
     const power = async () => {
       await shutdownInstance(conn, globals.dataDir, args.name, { timeoutS, force: args.force, signal: globals.signal });
-      await startDomain(conn, args.name);
+      await startInstance(conn, globals.dataDir, args.name);
       return { name: args.name, state: "running", changed: true };
     };
     return powerAndWait(conn, globals.dataDir, args.name, power, {

@@ -3,18 +3,16 @@
 # the libvirt daemons and an isolated test network. Idempotent; run as root.
 set -euo pipefail
 
-PACKAGES=(
-  qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
-  openssh-client ovmf
-  # test image recipes
-  busybox-static dropbear-bin debootstrap mtools syslinux syslinux-common
-  grub-pc-bin grub2-common e2fsprogs fdisk dosfstools cpio xz-utils
-  # tests cross-check the seed and the domain XML with these
-  genisoimage xorriso util-linux libxml2-utils
-)
+# One list, read by this script and checked by tests/scripts/host-packages.test.ts.
+mapfile -t PACKAGES < <(awk '!/^#/ && NF >= 2 { print $2 }' "$(dirname "$0")/host-packages.txt" | sort -u)
 NETWORK=${TESTCLOUD_TEST_NETWORK:-testcloud-test}
 
 log() { printf 'setup-host: %s\n' "$*" >&2; }
+
+if [[ $(id -u) != 0 ]]; then
+  log "run as root: as root, bash $0; or sudo bash $0"
+  exit 1
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

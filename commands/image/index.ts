@@ -1,5 +1,6 @@
 import { defineCommand, type CommandDef } from "citty";
 import { UsageError } from "../../lib/errors.ts";
+import { rejectUnknownFlags, wordsBeforeVerb } from "../../lib/cli/unknown-flags.ts";
 import { globalArgs } from "../_action.ts";
 
 const subCommands = {
@@ -17,6 +18,10 @@ export default defineCommand({
   subCommands,
   // citty runs a group's own run after its subcommand, and without one it throws an
   // unstyled "No command specified"; this turns the bare `testcloud image` into a usage error.
+  // Runs before the verb: flags before it are the group's own (the verb checks those after it).
+  setup({ rawArgs }) {
+    rejectUnknownFlags("image", globalArgs, wordsBeforeVerb(rawArgs, subCommands));
+  },
   run({ rawArgs }) {
     if (rawArgs.some((arg) => Object.hasOwn(subCommands, arg))) return;
     throw new UsageError(`Missing image command: expected one of ${Object.keys(subCommands).join(", ")}`, {

@@ -5,6 +5,7 @@ import { defineAction, globalArgs } from "../_action.ts";
 import { formatTable } from "../_format.ts";
 
 export default defineAction({
+  group: "image",
   meta: { name: "list", description: "List cached images: digest, size, last use, instances using them, sources" },
   args: { ...globalArgs },
   run: async (_args, globals) => listImages(globals.dataDir, await imageUsage(globals.dataDir)),

@@ -6,6 +6,7 @@ import { imageUsage } from "../../lib/instance/image-usage.ts";
 import { defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
+  group: "image",
   meta: {
     name: "prune",
     description: "Remove cached images no instance uses (all of them, or only as --older-than/--max-size say)",

@@ -1,9 +1,11 @@
 import { logger } from "../../lib/cli/output.ts";
+import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
 import { bytes, progressPrinter } from "../../lib/image/progress.ts";
 import { commandConfig, defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
+  group: "image",
   meta: { name: "pull", description: "Download an image into the cache and verify it, without creating an instance" },
   args: {
     ref: { type: "positional", description: "Image: a distro shortcut (fedora:41), an http(s):// or file:// URL, or a path", required: true },
@@ -14,6 +16,7 @@ export default defineAction({
   },
   async run(args, globals): Promise<CachedImage> {
     const s = (await commandConfig(globals, { offline: args.offline })).settings;
+    ensureDataDir(globals.dataDir);
     return fetchImage(args.ref, {
       dataDir: globals.dataDir,
       arch: args.arch,

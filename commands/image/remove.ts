@@ -4,6 +4,7 @@ import { imageUsage } from "../../lib/instance/image-usage.ts";
 import { defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
+  group: "image",
   meta: { name: "remove", description: "Remove a cached image; refuses while an instance uses it" },
   args: {
     ref: { type: "positional", description: "Digest (or 8+ hex digits of it), source URL, path or shortcut", required: true },

@@ -4,6 +4,7 @@ import { resolveShortcut, type Arch, type ResolvedImage, type ResolveOptions } f
 import { commandConfig, defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
+  group: "image",
   meta: { name: "resolve", description: "Show the URL and published digest a distro shortcut resolves to, without downloading" },
   args: {
     ref: { type: "positional", description: "Distro shortcut, e.g. fedora:41, debian:bookworm, ubuntu:24.04", required: true },

@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from "node:path";
 import { DEFAULT_BASE_URLS } from "../image/resolve/resolve-shortcut.ts";
+import { uriProblem } from "./check-uri.ts";
 import { parseSize } from "./parse-size.ts";
 
 /** Every effective setting, after layering. */
@@ -69,6 +70,11 @@ const absolutePath = {
   check: (v: unknown) => (typeof v === "string" && isAbsolute(v) ? v : undefined),
   fromText: text,
 };
+const libvirtUri = {
+  expected: 'a libvirt URI such as "qemu:///system" (no "ext" transport, no command= or netcat= parameters)',
+  check: (v: unknown) => (typeof v === "string" && !/\s/.test(v) && uriProblem(v) === null ? v : undefined),
+  fromText: text,
+};
 const bool = {
   expected: "true or false",
   check: (v: unknown) => (typeof v === "boolean" ? v : undefined),
@@ -105,7 +111,7 @@ export const SCHEMA: Record<ScalarKey, SettingSpec> = {
   defaultNetwork: row("defaultNetwork", undefined, matching(LIBVIRT_NAME, "a libvirt network name")),
   virtType: row("virtType", undefined, oneOf(["auto", "kvm", "qemu"])),
   vnc: row("vnc", undefined, bool),
-  connect: row("connect", undefined, matching(/^[a-z][a-z0-9+.-]*:\/\/\S*$/, 'a libvirt URI such as "qemu:///system"')),
+  connect: row("connect", undefined, libvirtUri),
   dataDir: row("dataDir", undefined, absolutePath),
   imageDir: row("imageDir", undefined, absolutePath),
   offline: row("offline", undefined, bool),

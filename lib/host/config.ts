@@ -7,6 +7,7 @@
  * (lib/host/_config-schema.ts). The [baseUrls] table's variable is
  * TESTCLOUD_MIRRORS, a JSON object; it has no flag.
  */
+import { lstatSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
@@ -31,6 +32,8 @@ export interface LoadedConfig {
   settings: Settings;
   origins: Record<string, Origin>;
   layers: Layer[];
+  /** Config files skipped as unsafe, one line each, for the user to see. */
+  warnings: string[];
 }
 
 /** Flag values as parsed by citty: typed, or text checked like a variable's. */
@@ -50,18 +53,22 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const layers = defaultLayers(env, options.uid ?? process.getuid?.() ?? 0);
+  const uid = options.uid ?? process.getuid?.() ?? 0;
+  const layers = defaultLayers(env, uid);
+  const warnings: string[] = [];
   for (const path of options.files ?? configFiles(env)) {
-    const layer = await fileLayer(path);
+    const unsafe = unsafeConfigFile(path, uid);
+    if (unsafe) warnings.push(`Ignoring config file "${path}": ${unsafe}`);
+    const layer = unsafe ? null : await fileLayer(path);
     if (layer) layers.push(layer);
   }
   layers.push(...envLayers(env, cwd), ...flagLayers(options.flags ?? {}, cwd));
-  return resolveLayers(layers);
+  return { ...resolveLayers(layers), warnings };
 }
 
 /** The config with flags of one command on top, e.g. create's --ram. */
 export function applyFlags(config: LoadedConfig, flags: FlagValues, cwd = process.cwd()): LoadedConfig {
-  return resolveLayers([...config.layers, ...flagLayers(flags, cwd)]);
+  return { ...resolveLayers([...config.layers, ...flagLayers(flags, cwd)]), warnings: config.warnings };
 }
 
 /** One row per setting for `testcloud config`: stable keys, values, origins. */
@@ -93,7 +100,7 @@ export function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   return ["/etc/testcloud/config.toml", join(xdg, "testcloud", "config.toml")];
 }
 
-function resolveLayers(layers: Layer[]): LoadedConfig {
+function resolveLayers(layers: Layer[]): Omit<LoadedConfig, "warnings"> {
   // defu gives precedence to its first argument: the last layer.
   const merged = defu({}, ...layers.map((l) => l.values).reverse()) as Partial<Settings>;
   const origins: Record<string, Origin> = {};
@@ -137,6 +144,21 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
   // libvirt's own variable is only a default: testcloud's files and variables beat it.
   if (env.LIBVIRT_DEFAULT_URI) layers.push(scalarLayer("connect", env.LIBVIRT_DEFAULT_URI, "env:LIBVIRT_DEFAULT_URI", "LIBVIRT_DEFAULT_URI"));
   return layers;
+}
+
+/**
+ * Why a config file must not be read, or null. Run as root, a file another user can
+ * write would let them choose what testcloud runs and where it writes.
+ */
+export function unsafeConfigFile(path: string, uid: number): string | null {
+  const link = lstatSync(path, { throwIfNoEntry: false });
+  const file = link && statSync(path, { throwIfNoEntry: false });
+  if (!link || !file) return null;
+  for (const stat of [link, file]) {
+    if (stat.uid !== uid && stat.uid !== 0) return `owned by uid ${stat.uid}, not by you or root`;
+  }
+  if (file.mode & 0o022) return `writable by others (mode ${(file.mode & 0o777).toString(8).padStart(4, "0")})`;
+  return null;
 }
 
 async function fileLayer(path: string): Promise<Layer | null> {

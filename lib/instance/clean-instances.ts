@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
-import { domainTitle } from "../libvirt/domain-xml.ts";
-import { destroyDomain, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
-import { creationInProgress } from "./creation-lock.ts";
+import { domainTitle, METADATA_NS } from "../libvirt/domain-xml.ts";
+import { destroyDomain, domainOwner, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
+import { creationInProgress, creationMarked } from "./creation-lock.ts";
+import { ourDomain } from "./our-domain.ts";
 import { instanceNames, instancePaths, readRecord } from "./state.ts";
 
 /** One thing `clean` removed. */
@@ -12,13 +13,14 @@ export interface Cleaned {
 }
 
 /**
- * Drops testcloud state whose other half is gone: directories without a domain
- * and testcloud domains without a directory. libvirt must answer first: an
- * unreachable daemon raises instead of making every instance look gone.
+ * Drops testcloud state whose other half is gone, or whose create was killed: directories
+ * without a domain, the leftovers of an unfinished create, and testcloud domains without a
+ * directory. libvirt must answer first: an unreachable daemon raises instead of making
+ * every instance look gone. A domain is destroyed only when its <metadata> names the
+ * directory it belongs to (see ourDomain).
  */
 export async function cleanInstances(conn: Virsh, dataDir: string): Promise<Cleaned[]> {
   const domains = await listDomainSummaries(conn);
-  const defined = new Set(domains.map((d) => d.name));
   const names = await instanceNames(dataDir);
   const cleaned: Cleaned[] = [];
   for (const name of names) {
@@ -26,20 +28,24 @@ export async function cleanInstances(conn: Virsh, dataDir: string): Promise<Clea
     if (creationInProgress(dir)) continue;
     const record = await readRecord(dataDir, name);
     if (record && record.uri !== conn.uri) continue;
-    if (record && defined.has(name)) continue;
-    // A directory without a record is a create killed before it finished; its domain, if any, goes too.
-    if (!record && defined.has(name)) {
-      await destroyDomain(conn, name);
-      await undefineDomain(conn, name);
-    }
+    // A creation mark whose process is dead: the create was killed before it finished.
+    const unfinished = !record || creationMarked(dir);
+    const domain = await ourDomain(conn, dir, { record, name, domains });
+    if (domain && !unfinished) continue;
+    if (domain) await removeDomain(conn, domain.uuid, domain.state);
     await rm(dir, { recursive: true, force: true });
-    cleaned.push({ name, removed: "directory", reason: record ? "domain is gone" : "create did not finish" });
+    cleaned.push({ name, removed: "directory", reason: unfinished ? "create did not finish" : "domain is gone" });
   }
   for (const domain of domains) {
     if (domain.title !== domainTitle(dataDir) || names.includes(domain.name)) continue;
-    await destroyDomain(conn, domain.name);
-    await undefineDomain(conn, domain.name);
+    if ((await domainOwner(conn, domain.uuid, METADATA_NS)) !== instancePaths(dataDir, domain.name).dir) continue;
+    await removeDomain(conn, domain.uuid, domain.state);
     cleaned.push({ name: domain.name, removed: "domain", reason: "instance directory is gone" });
   }
   return cleaned;
+}
+
+async function removeDomain(conn: Virsh, uuid: string, state: string): Promise<void> {
+  if (state !== "shut off") await destroyDomain(conn, uuid);
+  await undefineDomain(conn, uuid);
 }

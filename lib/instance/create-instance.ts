@@ -1,11 +1,12 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
-import { dirname } from "node:path";
 import { AlreadyExistsError, InterruptedError, StateError, TestcloudError, ToolError, UsageError } from "../errors.ts";
 import { checkTraversable } from "../host/check-traversable.ts";
+import { ensureDataDir } from "../host/data-dir.ts";
 import { detectVirtType, type VirtType } from "../host/detect-virt.ts";
 import type { Runner } from "../host/run.ts";
-import { fetchImage, type FetchOptions } from "../image/fetch-image.ts";
+import { fetchImage, parseSha256, type FetchOptions } from "../image/fetch-image.ts";
+import { hostArch, parseArch } from "../image/resolve/_arch.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
 import { parseReference } from "../image/parse-reference.ts";
 import type { NetworkSpec } from "../libvirt/domain-xml.ts";
@@ -16,6 +17,7 @@ import { describe, type InstanceInfo } from "./describe.ts";
 import { randomName, validateName } from "./names.ts";
 import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeKeys, storeSeed, type Provisioning } from "./_prepare.ts";
 import { removeInstance } from "./remove-instance.ts";
+import { testPause } from "./_test-pause.ts";
 import { instanceNames, instancePaths, readRecord, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
 import { waitReady } from "./wait-ready.ts";
@@ -61,6 +63,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const timed = phaseTimer(timings, options.signal);
   const started = performance.now();
   const network = await timed("check", () => preflight(conn, name, options));
+  ensureDataDir(options.dataDir);
   const image = await timed("image", () =>
     fetchImage(options.image, {
       ...options.fetch,
@@ -78,6 +81,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     throw error;
   });
   try {
+    await testPause("claimed");
     const record = newRecord(name, options, { source: image.source, digest: image.digest, path: image.path }, {
       mac: randomMac(),
       network: network === "user" ? { mode: "user", sshPort: await freePort(options.dataDir) } : network,
@@ -90,13 +94,16 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
       timed("define", () => define(conn, record, options.dataDir)),
     ]);
     image.release();
+    await testPause("prepared");
     await timed("start", () => start(conn, record, options.dataDir));
-    unmarkCreating(paths.dir);
+    await testPause("started");
     let ip: string | null = null;
     if (options.wait !== "none") {
       options.log?.(`Started "${name}" (${record.virtType === "kvm" ? "KVM" : "TCG"}), waiting for ${options.wait} (timeout ${options.timeoutS} s)`);
       ip = await waitUntilReady(conn, record, paths, options, timings, timed);
     }
+    // Only now is the create done: until here `clean` takes a killed create's leftovers for debris.
+    unmarkCreating(paths.dir);
     timings.total = Math.round(performance.now() - started);
     return { ...describe(record, paths, "running", ip), timings };
   } catch (error) {
@@ -202,6 +209,7 @@ async function rollback(conn: Virsh, options: CreateOptions, name: string, dir: 
 export async function preflight(conn: Virsh, name: string, options: CreateOptions): Promise<"user" | NetworkSpec> {
   checkResources(options);
   parseReference(options.image);
+  checkFetchOptions(options.fetch);
   if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
   // Independent checks, one virsh call each: run them together.
   const [state, record, active] = await Promise.all([
@@ -239,11 +247,26 @@ function checkResources(options: CreateOptions): void {
   }
 }
 
+/** --sha256 and --arch are checked up front, so `create --dry-run` refuses what `create` would. */
+function checkFetchOptions(fetch: CreateOptions["fetch"] = {}): void {
+  if (fetch.sha256 !== undefined) parseSha256(fetch.sha256);
+  if (fetch.arch === undefined) return;
+  const arch = parseArch(fetch.arch);
+  if (arch !== hostArch()) {
+    // The domain is always the host's architecture (q35, x86_64 CPU): another's image cannot boot in it.
+    throw new UsageError(`Unsupported --arch for create: "${arch}": this host boots ${hostArch()} guests only`, {
+      code: "E_UNSUPPORTED_ARCH",
+      hint: `testcloud image pull --arch ${arch} REF downloads it without booting`,
+    });
+  }
+}
+
 /** mkdir without -p is the atomic claim on a name: of two concurrent creates, one wins. */
 async function claimDirectory(dir: string, name: string): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true, mode: 0o755 });
   try {
-    await mkdir(dir, { mode: 0o755 });
+    await mkdir(dir);
+    // 0711: QEMU reaches the disks in it, no other user lists or reads them (they are 0600).
+    await chmod(dir, 0o711);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });

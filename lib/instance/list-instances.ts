@@ -1,7 +1,7 @@
 import { domainTitle } from "../libvirt/domain-xml.ts";
 import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
-import { creationInProgress } from "./creation-lock.ts";
+import { creationInProgress, creationMarked } from "./creation-lock.ts";
 import { instanceNames, instancePaths, readRecord, type InstanceRecord } from "./state.ts";
 
 /**
@@ -11,6 +11,8 @@ import { instanceNames, instancePaths, readRecord, type InstanceRecord } from ".
  */
 export async function listInstances(conn: Virsh, dataDir: string): Promise<InstanceInfo[]> {
   const [names, domains] = await Promise.all([instanceNames(dataDir), listDomainSummaries(conn)]);
+  // Records name their domain by UUID: a foreign domain of the same name is not ours.
+  const byUuid = new Map(domains.map((d) => [d.uuid, d.state]));
   const states = new Map(domains.map((d) => [d.name, d.state]));
   const records = new Map<string, InstanceRecord>();
   const result: InstanceInfo[] = [];
@@ -20,14 +22,18 @@ export async function listInstances(conn: Virsh, dataDir: string): Promise<Insta
     if (record) records.set(name, record);
     else result.push(incomplete(conn, dataDir, name, states.get(name)));
   }
-  const leases = await leasesByNetwork(conn, [...records.values()], states);
+  const leases = await leasesByNetwork(conn, [...records.values()], byUuid);
   for (const record of records.values()) {
-    const state = states.get(record.name) ?? "missing";
+    const state = byUuid.get(record.uuid) ?? "missing";
     let ip: string | null = null;
     if (state === "running") {
       ip = record.network.mode === "user" ? "127.0.0.1" : (leases.get(record.mac.toLowerCase()) ?? null);
     }
-    result.push(describe(record, instancePaths(dataDir, record.name), state, ip));
+    const paths = instancePaths(dataDir, record.name);
+    const info = describe(record, paths, state, ip);
+    // Marked as being created by a process that is gone: a killed create.
+    if (creationMarked(paths.dir) && !creationInProgress(paths.dir)) info.problem = "create did not finish; run: testcloud clean";
+    result.push(info);
   }
   for (const domain of domains) {
     if (domain.title === domainTitle(dataDir) && !names.includes(domain.name)) {
@@ -44,10 +50,10 @@ function incomplete(conn: Virsh, dataDir: string, name: string, state: string | 
   return describeOrphan(name, conn.uri, state ?? "missing", dir, "create did not finish; run: testcloud clean");
 }
 
-async function leasesByNetwork(conn: Virsh, records: InstanceRecord[], states: Map<string, string>) {
+async function leasesByNetwork(conn: Virsh, records: InstanceRecord[], stateByUuid: Map<string, string>) {
   const networks = new Set<string>();
   for (const r of records) {
-    if (r.network.mode === "network" && states.get(r.name) === "running") networks.add(r.network.name);
+    if (r.network.mode === "network" && stateByUuid.get(r.uuid) === "running") networks.add(r.network.name);
   }
   const all = new Map<string, string>();
   for (const leases of await Promise.all([...networks].map((n) => networkLeases(conn, n).catch(() => new Map())))) {

@@ -1,13 +1,14 @@
 import { NotFoundError } from "../errors.ts";
-import { domainState, type Virsh } from "../libvirt/virsh.ts";
+import type { Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
+import { ourDomain } from "./our-domain.ts";
 import { instancePaths, readRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 
 /** An instance as the lifecycle verbs need it: the record, its files and libvirt's state. */
 export interface LoadedInstance {
   record: InstanceRecord;
   paths: InstancePaths;
-  /** libvirt's state, or null when the domain is gone. */
+  /** libvirt's state, or null when our domain is gone. */
   state: string | null;
 }
 
@@ -16,5 +17,7 @@ export async function loadInstance(conn: Virsh, dataDir: string, name: string): 
   validateName(name);
   const record = await readRecord(dataDir, name);
   if (!record) throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });
-  return { record, paths: instancePaths(dataDir, name), state: await domainState(conn, name) };
+  const paths = instancePaths(dataDir, name);
+  const domain = await ourDomain(conn, paths.dir, { record, name });
+  return { record, paths, state: domain?.state ?? null };
 }

@@ -3,13 +3,23 @@ import { UsageError } from "../errors.ts";
 // The name becomes a hostname label (RFC 1123): no leading or trailing "-".
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Checks an instance name: it becomes a directory, a domain name and a hostname. */
+const HINT = "use 1-63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit, not all digits";
+
+/**
+ * Checks an instance name: it becomes a directory, a domain name and a hostname.
+ * virsh reads an all-digit word as a domain ID and a 32-hex-digit word as a UUID
+ * before it tries names, so such a name could address another domain.
+ */
 export function validateName(name: string): string {
   if (!NAME.test(name)) {
-    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}`, {
-      code: "E_INVALID_NAME",
-      hint: "use 1-63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit",
-    });
+    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}`, { code: "E_INVALID_NAME", hint: HINT });
+  }
+  if (/^\d+$/.test(name)) {
+    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}: virsh would read it as a domain ID`, { code: "E_INVALID_NAME", hint: HINT });
+  }
+  // virUUIDParse skips dashes anywhere between the 32 hex digits.
+  if (/^[0-9a-f]{32}$/.test(name.replaceAll("-", ""))) {
+    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}: virsh would read it as a domain UUID`, { code: "E_INVALID_NAME", hint: HINT });
   }
   return name;
 }

@@ -1,5 +1,6 @@
 import { StateError, TimeoutError } from "../errors.ts";
-import { destroyDomain, domainState, resetDomain, shutdownDomain, startDomain, type Virsh } from "../libvirt/virsh.ts";
+// Every call names the domain by the UUID in our record: virsh reads some names as IDs.
+import { destroyDomain, domainStateByUuid, resetDomain, shutdownDomain, startDomain, type Virsh } from "../libvirt/virsh.ts";
 import { loadInstance } from "./load-instance.ts";
 import { assertRunning } from "./ssh-target.ts";
 
@@ -15,7 +16,7 @@ export async function startInstance(conn: Virsh, dataDir: string, name: string):
   const instance = await loadInstance(conn, dataDir, name);
   if (!instance.state) throw new StateError(`Instance has no libvirt domain: "${name}"`, { hint: `testcloud remove ${name}` });
   if (instance.state === "running") return { name, state: "running", changed: false };
-  await startDomain(conn, name);
+  await startDomain(conn, instance.record.uuid);
   return { name, state: "running", changed: true };
 }
 
@@ -25,7 +26,7 @@ export async function stopInstance(conn: Virsh, dataDir: string, name: string): 
   if (instance.state !== "running" && instance.state !== "paused") {
     return { name, state: instance.state ?? "missing", changed: false };
   }
-  await destroyDomain(conn, name);
+  await destroyDomain(conn, instance.record.uuid);
   return { name, state: "shut off", changed: true };
 }
 
@@ -41,20 +42,21 @@ export async function shutdownInstance(
 ): Promise<PowerResult & { forced: boolean }> {
   const instance = await loadInstance(conn, dataDir, name);
   if (instance.state !== "running") return { name, state: instance.state ?? "missing", changed: false, forced: false };
-  await shutdownDomain(conn, name);
+  const { uuid } = instance.record;
+  await shutdownDomain(conn, uuid);
   const deadline = performance.now() + options.timeoutS * 1000;
   let lastAsked = performance.now();
   while (performance.now() < deadline && !options.signal?.aborted) {
-    if ((await domainState(conn, name)) === "shut off") return { name, state: "shut off", changed: true, forced: false };
+    if ((await domainStateByUuid(conn, uuid)) === "shut off") return { name, state: "shut off", changed: true, forced: false };
     // An early ACPI event can be lost while the guest is still booting: ask again now and then.
     if (performance.now() - lastAsked > 10_000) {
-      await shutdownDomain(conn, name).catch(() => {});
+      await shutdownDomain(conn, uuid).catch(() => {});
       lastAsked = performance.now();
     }
     await Bun.sleep(250);
   }
   if (options.force) {
-    await destroyDomain(conn, name);
+    await destroyDomain(conn, uuid);
     return { name, state: "shut off", changed: true, forced: true };
   }
   throw new TimeoutError(`Instance did not shut down within ${options.timeoutS} s: "${name}"`, {
@@ -67,6 +69,6 @@ export async function shutdownInstance(
 export async function resetInstance(conn: Virsh, dataDir: string, name: string): Promise<PowerResult> {
   const instance = await loadInstance(conn, dataDir, name);
   assertRunning(instance);
-  await resetDomain(conn, name);
+  await resetDomain(conn, instance.record.uuid);
   return { name, state: "running", changed: true };
 }

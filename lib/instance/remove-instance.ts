@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { NotFoundError, StateError } from "../errors.ts";
-import { METADATA_NS } from "../libvirt/domain-xml.ts";
-import { destroyDomain, domainState, isOurDomain, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
+import { destroyDomain, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
-import { instancePaths } from "./state.ts";
+import { ourDomain } from "./our-domain.ts";
+import { instancePaths, readRecord } from "./state.ts";
 
 /** What `remove` did. */
 export interface RemoveResult {
@@ -13,7 +13,11 @@ export interface RemoveResult {
   removedFiles: boolean;
 }
 
-/** Removes an instance: its domain (stopping it only with force) and its directory. */
+/**
+ * Removes an instance: its domain (stopping it only with force) and its directory.
+ * Only the domain testcloud made for this directory is touched (see ourDomain): a
+ * foreign domain of the same name stays, and is not even stopped.
+ */
 export async function removeInstance(
   conn: Virsh,
   dataDir: string,
@@ -23,17 +27,17 @@ export async function removeInstance(
   validateName(name);
   const { dir } = instancePaths(dataDir, name);
   const hasDir = existsSync(dir);
-  let state = await domainState(conn, name);
-  // Without our directory, only a domain carrying our metadata is ours to remove.
-  if (state && !hasDir && !(await isOurDomain(conn, name, METADATA_NS))) state = null;
-  if (!state && !hasDir) {
+  const record = hasDir ? await readRecord(dataDir, name) : null;
+  const domain = await ourDomain(conn, dir, { record, name });
+  if (!domain && !hasDir) {
     throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });
   }
-  if (state && state !== "shut off" && !options.force) {
-    throw new StateError(`Instance is ${state}: "${name}"`, { hint: `testcloud remove --force ${name}` });
+  const running = domain !== null && domain.state !== "shut off";
+  if (running && !options.force) {
+    throw new StateError(`Instance is ${domain.state}: "${name}"`, { hint: `testcloud remove --force ${name}` });
   }
-  if (state && state !== "shut off") await destroyDomain(conn, name);
-  if (state) await undefineDomain(conn, name);
+  if (running) await destroyDomain(conn, domain.uuid);
+  if (domain) await undefineDomain(conn, domain.uuid);
   if (hasDir) await rm(dir, { recursive: true, force: true });
-  return { name, removedDomain: state !== null, removedFiles: hasDir };
+  return { name, removedDomain: domain !== null, removedFiles: hasDir };
 }

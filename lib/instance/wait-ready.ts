@@ -1,8 +1,8 @@
-import { InterruptedError, StateError, TimeoutError } from "../errors.ts";
+import { InterruptedError, LibvirtUnavailableError, StateError, TimeoutError } from "../errors.ts";
 import { probeSsh } from "../host/ssh.ts";
 import { sshBanner } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
-import { domainState, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { domainStateByUuid, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { consoleTail } from "./console-tail.ts";
 import { sshTarget } from "./describe.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
@@ -41,16 +41,24 @@ export async function waitReady(
   const pollMs = options.pollMs ?? 100;
   let aliveCheckedAt = -Infinity;
   let silentTries = 0;
+  let libvirtDown: LibvirtUnavailableError | null = null;
   for (;;) {
     let pause = pollMs;
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
-    if (performance.now() - aliveCheckedAt >= ALIVE_CHECK_MS) {
-      await assertAlive(conn, record, paths, phase);
-      aliveCheckedAt = performance.now();
-    }
-    if (!ip) {
-      ip = await leaseFor(conn, record);
-      if (ip) ipMs = elapsed();
+    try {
+      if (performance.now() - aliveCheckedAt >= ALIVE_CHECK_MS) {
+        await assertAlive(conn, record, paths, phase);
+        aliveCheckedAt = performance.now();
+      }
+      if (!ip) {
+        ip = await leaseFor(conn, record);
+        if (ip) ipMs = elapsed();
+      }
+      libvirtDown = null;
+    } catch (error) {
+      // libvirtd restarting (an upgrade, a crash) leaves the guest running: wait for it.
+      if (!(error instanceof LibvirtUnavailableError)) throw error;
+      libvirtDown = error;
     }
     if (ip) {
       phase = "waiting for ssh";
@@ -72,6 +80,7 @@ export async function waitReady(
       else if (await probeSsh(target, options.run)) return { ip, ipMs, sshMs: elapsed() };
     }
     if (performance.now() > deadline) {
+      if (libvirtDown) throw libvirtDown;
       throw new TimeoutError(
         `Instance "${record.name}" not ready after ${Math.round(options.timeoutMs / 1000)} s: ${phase}`,
         {
@@ -91,7 +100,7 @@ async function leaseFor(conn: Virsh, record: InstanceRecord): Promise<string | n
 }
 
 async function assertAlive(conn: Virsh, record: InstanceRecord, paths: InstancePaths, phase: string) {
-  const state = await domainState(conn, record.name);
+  const state = await domainStateByUuid(conn, record.uuid);
   if (state === "running") return;
   throw new StateError(`Instance "${record.name}" stopped while ${phase}: state is ${state ?? "undefined"}`, {
     code: "E_BOOT_FAILED",

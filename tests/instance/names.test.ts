@@ -3,7 +3,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { randomName, validateName } from "../../lib/instance/names.ts";
 
 describe("validateName", () => {
-  const valid = ["tiny", "a", "0", "web-1", "f42-test", "x".repeat(63), "123"];
+  const valid = ["tiny", "a", "a0", "0a", "web-1", "f42-test", "x".repeat(63), "1-2", "deadbeef", "0".repeat(31) + "g", "a".repeat(33)];
 
   test.each(valid)("accepts %p", (name) => {
     expect(validateName(name)).toBe(name);
@@ -26,6 +26,12 @@ describe("validateName", () => {
     ["non-ASCII", "tïny"],
     // RFC 1123: a hostname label ends with a letter or digit.
     ["a trailing dash", "tiny-"],
+    // virsh reads these as a domain ID or UUID before it tries the name.
+    ["only digits (a domain ID)", "1"],
+    ["only digits, long", "4294967296"],
+    ["a UUID", "0b0e7a52-4c3f-4a8e-9d52-5c4b1d1f2e3a"],
+    ["a UUID without dashes", "0b0e7a524c3f4a8e9d525c4b1d1f2e3a"],
+    ["a UUID with dashes elsewhere", "0b0e-7a524c3f4a8e9d525c4b1d1f2e3a"],
   ];
 
   test.each(invalid)("rejects a name with %s", (_label, name) => {

@@ -1,0 +1,180 @@
+// Bad input, table-wise, through the compiled binary: every row must fail with exactly
+// one line of error, the documented exit code and error code, and leave the data dir and
+// libvirt exactly as they were.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../../lib/host/run.ts";
+import { cli, dataDir, NETWORK, testImage, uniqueName, virsh } from "./_env.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "tce2e-bad-"));
+const file = (name: string, text: string | Uint8Array) => {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+};
+const files = {
+  text: file("notes.txt", "just some text\n".repeat(100)),
+  empty: file("empty.qcow2", ""),
+  badYaml: file("bad.yaml", "#cloud-config\nusers: [\n"),
+  badNet: file("net.yaml", "version: 7\n"),
+  badKey: file("key.pub", "not a key\n"),
+  badIgn: file("config.ign", "{ not json"),
+  bigUserData: file("big.yaml", "#cloud-config\n# " + "x".repeat(17 * 2 ** 20) + "\n"),
+  qcow2WithBacking: join(scratch, "overlay.qcow2"),
+  vmdk: join(scratch, "disk.vmdk"),
+};
+const tiny = () => testImage("tiny");
+/** An instance that exists and is shut off, for the verbs that need one in the wrong state. */
+const stopped = uniqueName("stopped");
+
+beforeAll(async () => {
+  await run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", tiny(), files.qcow2WithBacking]);
+  await run(["qemu-img", "create", "-q", "-f", "vmdk", files.vmdk, "1M"]);
+  expect((await cli(["create", tiny(), "--name", stopped, "--network", NETWORK, "--ram", "256", "--no-wait"])).exitCode).toBe(0);
+  expect((await cli(["stop", stopped])).exitCode).toBe(0);
+}, 60_000);
+
+const VERBS_WITH_NAME = ["start", "stop", "shutdown", "reboot", "reset", "info", "ip", "ssh", "ssh-config", "console", "wait", "remove"];
+const create = (...args: string[]) => () => ["create", tiny(), "--name", uniqueName("bad"), "--network", NETWORK, ...args];
+const argv = (...args: string[]) => () => args;
+
+// [what, argv, extra env, exit code, error code]
+const cases: [string, () => string[], Record<string, string>, number, string][] = [
+  // The command line itself
+  ["an unknown verb", argv("frobnicate"), {}, 2, "E_USAGE"],
+  ["an unknown flag before the verb", argv("--bogus", "list"), {}, 2, "E_USAGE"],
+  ["an unknown flag after the verb", argv("list", "--bogus"), {}, 2, "E_USAGE"],
+  ["an unknown short flag", argv("list", "-z"), {}, 2, "E_USAGE"],
+  ["an extra word", argv("list", "extra"), {}, 2, "E_USAGE"],
+  ["--connect without a value", argv("list", "--connect"), {}, 2, "E_USAGE"],
+  ["an ext:// URI, which runs a program", argv("--connect", "qemu+ext:///system?command=/bin/true", "list"), {}, 2, "E_USAGE"],
+  ["a netcat= URI parameter", argv("--connect", "qemu+ssh://h/system?netcat=/bin/true", "list"), {}, 2, "E_USAGE"],
+  ["a command= URI parameter", argv("--connect", "qemu+unix:///system?command=/bin/true", "list"), {}, 2, "E_USAGE"],
+  ["a non-qemu driver", argv("--connect", "xen:///system", "list"), {}, 2, "E_USAGE"],
+  ["TESTCLOUD_CONNECT with the ext transport", argv("list"), { TESTCLOUD_CONNECT: "qemu+ext:///system" }, 2, "E_CONFIG"],
+  ["a malformed TESTCLOUD_RAM", argv("list"), { TESTCLOUD_RAM: "lots" }, 2, "E_CONFIG"],
+  ["a malformed TESTCLOUD_MIRRORS", argv("list"), { TESTCLOUD_MIRRORS: "{not json" }, 2, "E_CONFIG"],
+  // create: names
+  ["create without an image", argv("create"), {}, 2, "E_USAGE"],
+  ["create --dryrun (a typo, not a dry run)", create("--dryrun"), {}, 2, "E_USAGE"],
+  ["an all-digit name (a domain ID to virsh)", () => ["create", tiny(), "--name", "1"], {}, 2, "E_INVALID_NAME"],
+  ["a UUID as name", () => ["create", tiny(), "--name", "0b0e7a52-4c3f-4a8e-9d52-5c4b1d1f2e3a"], {}, 2, "E_INVALID_NAME"],
+  ["a name with a space", () => ["create", tiny(), "--name", "bad name"], {}, 2, "E_INVALID_NAME"],
+  ["an uppercase name", () => ["create", tiny(), "--name", "Bad"], {}, 2, "E_INVALID_NAME"],
+  ["a name with a dot", () => ["create", tiny(), "--name", "a.b"], {}, 2, "E_INVALID_NAME"],
+  ["a name like a flag", () => ["create", tiny(), "--name", "-rf"], {}, 2, "E_INVALID_NAME"],
+  ["an empty name", () => ["create", tiny(), "--name", ""], {}, 2, "E_INVALID_NAME"],
+  ["a 64-character name", () => ["create", tiny(), "--name", "a".repeat(64)], {}, 2, "E_INVALID_NAME"],
+  ["a name ending in a dash", () => ["create", tiny(), "--name", "bad-"], {}, 2, "E_INVALID_NAME"],
+  ["a name with a slash", () => ["create", tiny(), "--name", "../etc"], {}, 2, "E_INVALID_NAME"],
+  ["the name of an existing instance", () => ["create", tiny(), "--name", stopped, "--network", NETWORK], {}, 5, "E_EXISTS"],
+  // create: sizes and settings
+  ["--ram 0", create("--ram", "0"), {}, 2, "E_USAGE"],
+  ["a negative --ram", create("--ram", "-5"), {}, 2, "E_USAGE"],
+  ["--ram above the host's memory", create("--ram", "99999999"), {}, 2, "E_USAGE"],
+  ["a word as --ram", create("--ram", "lots"), {}, 2, "E_USAGE"],
+  ["--vcpus 0", create("--vcpus", "0"), {}, 2, "E_USAGE"],
+  ["more --vcpus than the host has", create("--vcpus", "999"), {}, 2, "E_USAGE"],
+  ["fractional --vcpus", create("--vcpus", "1.5"), {}, 2, "E_USAGE"],
+  ["--timeout 0", create("--timeout", "0"), {}, 2, "E_USAGE"],
+  ["a word as --timeout", create("--timeout", "soon"), {}, 2, "E_USAGE"],
+  ["a negative --disk-size", create("--disk-size", "-1G"), {}, 2, "E_USAGE"],
+  ["a --disk-size with an unknown unit", create("--disk-size", "10Q"), {}, 2, "E_USAGE"],
+  ["a --disk-size above 1 PiB", create("--disk-size", "2P"), {}, 2, "E_USAGE"],
+  ["a --disk-size smaller than the image", create("--disk-size", "1K"), {}, 6, "E_IMAGE"],
+  ["an unknown --wait", create("--wait", "forever"), {}, 2, "E_USAGE"],
+  ["an unknown --virt-type", create("--virt-type", "xen"), {}, 2, "E_USAGE"],
+  ["a network name with bad characters", create("--network", "bad net!"), {}, 2, "E_USAGE"],
+  ["a network that does not exist", create("--network", "no-such-net"), {}, 4, "E_NOT_FOUND"],
+  ["an uppercase --user", create("--user", "Root"), {}, 2, "E_USAGE"],
+  ["an unknown --arch", create("--arch", "sparc"), {}, 2, "E_USAGE"],
+  ["an --arch this host cannot boot yet", create("--arch", "aarch64"), {}, 2, "E_UNSUPPORTED_ARCH"],
+  ["a malformed --sha256", create("--sha256", "xyz"), {}, 2, "E_USAGE"],
+  ["a --sha256 that does not match", create("--sha256", "0".repeat(64)), {}, 6, "E_CHECKSUM_MISMATCH"],
+  ["--dry-run with a malformed --sha256", create("--dry-run", "--sha256", "xyz"), {}, 2, "E_USAGE"],
+  ["--dry-run with an --arch this host cannot boot", create("--dry-run", "--arch", "aarch64"), {}, 2, "E_UNSUPPORTED_ARCH"],
+  // create: images
+  ["an image that does not exist", () => ["create", "/nonexistent/x.qcow2", "--network", NETWORK], {}, 4, "E_IMAGE_NOT_FOUND"],
+  ["a directory as image", () => ["create", scratch, "--network", NETWORK], {}, 4, "E_IMAGE_NOT_FOUND"],
+  ["a text file as image", () => ["create", files.text, "--network", NETWORK], {}, 6, "E_NOT_AN_IMAGE"],
+  ["an empty file as image", () => ["create", files.empty, "--network", NETWORK], {}, 6, "E_NOT_AN_IMAGE"],
+  ["a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
+  ["--dry-run of a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--dry-run", "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
+  ["a vmdk image", () => ["create", files.vmdk, "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
+  ["an ftp:// URL", () => ["create", "ftp://127.0.0.1/x.qcow2", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],
+  ["an unknown distro shortcut", () => ["create", "nosuchdistro:1", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],
+  ["a shortcut not in the cache, offline", () => ["create", "fedora:41", "--offline", "--network", NETWORK], {}, 4, "E_NOT_CACHED"],
+  // create: provisioning inputs
+  ["--user-data that does not exist", create("--user-data", "/nonexistent.yaml"), {}, 4, "E_USER_DATA_NOT_FOUND"],
+  ["--user-data that is not YAML", create("--user-data", files.badYaml), {}, 2, "E_USER_DATA_INVALID"],
+  ["--user-data over the seed limit", create("--user-data", files.bigUserData), {}, 2, "E_SEED_TOO_LARGE"],
+  ["--network-config that does not exist", create("--network-config", "/nonexistent.yaml"), {}, 4, "E_NETWORK_CONFIG_NOT_FOUND"],
+  ["--network-config of an unknown version", create("--network-config", files.badNet), {}, 2, "E_NETWORK_CONFIG_INVALID"],
+  ["--ssh-key that does not exist", create("--ssh-key", "/nonexistent.pub"), {}, 4, "E_SSH_KEY_NOT_FOUND"],
+  ["--ssh-key that is not a key", create("--ssh-key", files.badKey), {}, 2, "E_SSH_KEY_INVALID"],
+  ["--meta-data without =", create("--meta-data", "novalue"), {}, 2, "E_META_DATA_INVALID"],
+  ["--ignition that does not exist", create("--ignition", "/nonexistent.ign"), {}, 4, "E_IGNITION_NOT_FOUND"],
+  ["--ignition that is not JSON", create("--ignition", files.badIgn), {}, 2, "E_IGNITION_INVALID"],
+  // verbs on instances that do not exist, or with bad names
+  ...VERBS_WITH_NAME.map((verb): [string, () => string[], Record<string, string>, number, string] => [`${verb} of an unknown instance`, argv(verb, "no-such-instance"), {}, 4, "E_INSTANCE_NOT_FOUND"]),
+  ...VERBS_WITH_NAME.map((verb): [string, () => string[], Record<string, string>, number, string] => [`${verb} of a domain ID`, argv(verb, "1"), {}, 2, "E_INVALID_NAME"]),
+  ["start without a name", argv("start"), {}, 2, "E_USAGE"],
+  // verbs on an instance in the wrong state, or with bad flags
+  ["ssh to a stopped instance", () => ["ssh", stopped, "--", "true"], {}, 10, "E_NOT_RUNNING"],
+  ["reset of a stopped instance", () => ["reset", stopped], {}, 10, "E_NOT_RUNNING"],
+  ["wait for a stopped instance", () => ["wait", stopped, "--timeout", "5"], {}, 10, "E_NOT_RUNNING"],
+  ["console without --log under --json", () => ["console", stopped], {}, 2, "E_USAGE"],
+  ["console --log --lines 0", () => ["console", stopped, "--log", "--lines", "0"], {}, 2, "E_USAGE"],
+  ["shutdown with a word as --timeout", () => ["shutdown", stopped, "--timeout", "soon"], {}, 2, "E_USAGE"],
+  ["wait --for something unknown", () => ["wait", stopped, "--for", "godot"], {}, 2, "E_USAGE"],
+  ["start --wait forever", () => ["start", stopped, "--wait", "forever"], {}, 2, "E_USAGE"],
+  // the image cache
+  ["image without a verb", argv("image"), {}, 2, "E_USAGE"],
+  ["an unknown image verb", argv("image", "frob"), {}, 2, "E_USAGE"],
+  ["image pull without a reference", argv("image", "pull"), {}, 2, "E_USAGE"],
+  ["image pull of a missing file", argv("image", "pull", "/nonexistent.qcow2"), {}, 4, "E_IMAGE_NOT_FOUND"],
+  ["image pull of a text file", () => ["image", "pull", files.text], {}, 6, "E_NOT_AN_IMAGE"],
+  ["image pull with a malformed --sha256", () => ["image", "pull", tiny(), "--sha256", "xyz"], {}, 2, "E_USAGE"],
+  ["image pull --offline of a shortcut not cached", argv("image", "pull", "debian:12", "--offline"), {}, 4, "E_NOT_CACHED"],
+  ["image remove of an unknown digest", argv("image", "remove", "0".repeat(64)), {}, 4, "E_IMAGE_NOT_FOUND"],
+  ["image prune with a bad --older-than", argv("image", "prune", "--older-than", "soon"), {}, 2, "E_USAGE"],
+  ["image prune with a bad --max-size", argv("image", "prune", "--max-size", "big"), {}, 2, "E_USAGE"],
+  ["image resolve of an unknown distro", argv("image", "resolve", "nosuchdistro:1"), {}, 2, "E_UNKNOWN_IMAGE"],
+  ["image resolve for an unknown --arch", argv("image", "resolve", "fedora:41", "--arch", "sparc", "--offline"), {}, 2, "E_USAGE"],
+  ["config with an unknown flag", argv("config", "--bogus"), {}, 2, "E_USAGE"],
+  ["clean with an extra word", argv("clean", "everything"), {}, 2, "E_USAGE"],
+];
+
+/** What a failed command must leave as it found it: the data dir's files and libvirt's domains. */
+async function snapshot(): Promise<string> {
+  const tree = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { recursive: true, encoding: "utf8" })
+          .filter((f) => !f.endsWith("index.sqlite-wal") && !f.endsWith("index.sqlite-shm") && !f.startsWith("locks"))
+          .map((f) => `${f} ${statSync(join(dir, f)).isFile() ? statSync(join(dir, f)).size : "dir"}`)
+          .sort()
+      : [];
+  return JSON.stringify({ files: tree(dataDir), domains: (await virsh("list", "--all", "--name")).stdout });
+}
+
+describe("bad input through dist/testcloud", () => {
+  test("the table has at least 80 rows", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(80);
+  });
+
+  test.each(cases)("%s → one line, documented exit code and error code, nothing left", async (_what, args, env, exitCode, code) => {
+    const before = await snapshot();
+    const result = await cli([...args(), "--json"], env);
+    expect({ exitCode: result.exitCode, code: result.json?.error?.code }).toEqual({ exitCode, code });
+    expect(result.json.error.exitCode).toBe(exitCode);
+    expect(result.json.error.message).not.toContain("\n");
+    expect(await snapshot()).toBe(before);
+    // Without --json: one "error:" line on stderr, nothing on stdout.
+    const human = await cli(args(), env);
+    expect(human.exitCode).toBe(exitCode);
+    expect(human.stdout).toBe("");
+    expect(human.stderr.split("\n").filter((l) => l.startsWith("error: "))).toHaveLength(1);
+  }, 30_000);
+});
