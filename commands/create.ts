@@ -1,6 +1,7 @@
 import { logger } from "../lib/cli/output.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
+import { readPassword } from "../lib/guest/read-password.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
 import { planInstance, type CreatePlan } from "../lib/instance/plan-instance.ts";
@@ -29,7 +30,8 @@ export default defineAction({
     "ssh-key": { type: "string", description: "Another public key allowed to log in (repeatable); ~/.ssh/*.pub are added too", valueHint: "FILE" },
     "meta-data": { type: "string", description: "Extra meta-data KEY=VALUE (repeatable)", valueHint: "KEY=VALUE" },
     ignition: { type: "string", description: "Provision with Ignition (fw_cfg) and merge this config into ours; CoreOS images use Ignition anyway", valueHint: "FILE" },
-    password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only)" },
+    password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only; visible in ps: prefer --password-file)" },
+    "password-file": { type: "string", description: "Read the console password from the first line of FILE, or stdin for -", valueHint: "FILE" },
     "virt-type": { type: "string", description: "Force kvm or qemu (TCG) (default: KVM only where it really works)", valueHint: "kvm|qemu" },
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
@@ -57,6 +59,7 @@ export default defineAction({
       metaData: repeated(rawArgs, "--meta-data"),
       ignitionFile: args.ignition,
     });
+    const password = await readPassword({ password: args.password, passwordFile: args["password-file"] });
     const options: CreateOptions = {
       image: args.image,
       name: args.name,
@@ -72,7 +75,7 @@ export default defineAction({
       uri: globals.uri,
       dataDir: globals.dataDir,
       virtType: s.virtType === "auto" ? undefined : s.virtType,
-      provisioning: { inputs, password: args.password },
+      provisioning: { inputs, password },
       fetch: {
         arch: args.arch,
         sha256: args.sha256,

@@ -7,7 +7,7 @@ export const SEED_LIMIT = 16 * 2 ** 20;
 
 /** A kind of file the user hands to provisioning, with its error codes. */
 export interface InputKind {
-  /** As in messages: "user-data", "network-config", "SSH key", "Ignition config". */
+  /** As in messages: "user-data", "network-config", "SSH key", "Ignition config", "password". */
   label: string;
   notFound: string;
   invalid: string;
@@ -19,6 +19,7 @@ export const INPUTS = {
   networkConfig: { label: "network-config", notFound: "E_NETWORK_CONFIG_NOT_FOUND", invalid: "E_NETWORK_CONFIG_INVALID" },
   sshKey: { label: "SSH key", notFound: "E_SSH_KEY_NOT_FOUND", invalid: "E_SSH_KEY_INVALID" },
   ignition: { label: "Ignition config", notFound: "E_IGNITION_NOT_FOUND", invalid: "E_IGNITION_INVALID" },
+  password: { label: "password", notFound: "E_PASSWORD_FILE_NOT_FOUND", invalid: "E_PASSWORD_INVALID" },
 } satisfies Record<string, InputKind>;
 
 /** Reads a user's file as UTF-8 text: missing, unreadable, too large, compressed or binary are errors naming it. */

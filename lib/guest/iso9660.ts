@@ -49,6 +49,12 @@ const JOLIET_M_TABLE = 22;
 const CONTINUATION_AREA = 23;
 const FIRST_FREE_SECTOR = 24;
 
+// genisoimage's default -pad: 150 zeroed sectors (300 KiB) after the last file, counted in the
+// volume space size. It also keeps the seed far above 64 KiB: busybox's volume_id (findfs,
+// mount LABEL=) probes RAID superblocks near the end of the device first, and on a smaller
+// device those reads fail and it gives up before it tries ISO9660.
+const PAD_SECTORS = 150;
+
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const VOLUME_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -77,7 +83,7 @@ export function buildIso(options: { volumeId: string; files: IsoFile[]; date?: D
     next += sectorsFor(entry.data.length);
     return extent;
   });
-  const totalSectors = next;
+  const totalSectors = next + PAD_SECTORS;
 
   const descriptor = (joliet: boolean, root: Extent) =>
     volumeDescriptor({

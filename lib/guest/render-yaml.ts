@@ -1,10 +1,13 @@
+import { yaml11Value } from "./_yaml11.ts";
+
 /** A value the YAML renderer accepts: what JSON can hold, without null. */
 export type YamlValue = string | number | boolean | YamlValue[] | { [key: string]: YamlValue };
 
 /**
- * Renders block-style YAML. Every string is a JSON double-quoted scalar (valid
- * YAML, escaped for any content) except multi-line text, which becomes a `|`
- * block literal so keys and scripts stay readable in the seed.
+ * Renders block-style YAML that cloud-init's YAML 1.1 reader (PyYAML) reads back
+ * exactly. Every string is a double-quoted scalar escaped for any content,
+ * except multi-line text with nothing to escape, which becomes a `|` block
+ * literal so keys and scripts stay readable in the seed.
  */
 export function renderYaml(value: YamlValue): string {
   if (!isMap(value)) throw new Error("renderYaml: the document must be a mapping");
@@ -19,7 +22,8 @@ function renderMap(map: { [key: string]: YamlValue }, indent: number): string[] 
   const pad = " ".repeat(indent);
   const lines: string[] = [];
   for (const [key, value] of Object.entries(map)) {
-    const k = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : quote(key);
+    // A plain key only when YAML 1.1 reads it as that string: `on:` or `null:` would be a bool or null.
+    const k = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) && yaml11Value(key) === key ? key : quote(key);
     lines.push(...renderEntry(`${pad}${k}:`, value, indent));
   }
   return lines;
@@ -58,14 +62,32 @@ function renderEntry(prefix: string, value: YamlValue, indent: number): string[]
   return [`${prefix} ${quote(value)}`];
 }
 
-/** JSON string syntax is YAML's double-quoted style, but JSON leaves DEL and C1 controls raw; PyYAML rejects them. */
+// What PyYAML reads as a line break (NEL, LS, PS) or refuses as non-printable (DEL, C1
+// controls, U+FFFE, U+FFFF), plus the BOM, which YAML lets stand before a document.
+// JSON.stringify leaves them raw; a raw line break lets the text after it become a new key.
+const UNSAFE_RAW = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
+const NAMED_ESCAPES: Record<string, string> = { "\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P" };
+// Lone surrogates cannot be written as UTF-8; JSON.stringify escapes them, a block literal cannot.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A double-quoted scalar: JSON string syntax is YAML's double-quoted style, once UNSAFE_RAW is escaped too. */
 function quote(value: string | number | boolean): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (typeof value === "number") return number(value);
+  return JSON.stringify(value).replace(UNSAFE_RAW, (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A number as YAML 1.1 reads it back: floats need a dot ("1e+21" is a string to PyYAML), and .inf/.nan. */
+function number(value: number): string {
+  if (Number.isNaN(value)) return ".nan";
+  if (!Number.isFinite(value)) return value > 0 ? ".inf" : "-.inf";
+  const text = String(value);
+  return text.includes("e") && !text.includes(".") ? text.replace("e", ".0e") : text;
 }
 
 /** A block literal can hold text with newlines unless it needs escapes or has edge whitespace. */
 function isBlockSafe(value: string): boolean {
   if (!value.includes("\n") || value.endsWith("\n\n")) return false;
-  if (/^[ \t\n]/.test(value) || /[\t\r\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)) return false;
+  if (/^[ \t\n]/.test(value) || /[\t\r\u0000-\u0008\u000b-\u001f]/.test(value)) return false;
+  if (value.search(UNSAFE_RAW) >= 0 || LONE_SURROGATE.test(value)) return false;
   return !value.split("\n").some((line) => / $/.test(line));
 }

@@ -7,6 +7,7 @@ import type { UserInputs } from "../../lib/guest/read-user-inputs.ts";
 import { writeSeed } from "../../lib/guest/write-seed.ts";
 import { run } from "../../lib/host/run.ts";
 import { requireTool, useTempDirs } from "../_helpers.ts";
+import { pyyamlLoad } from "./_pyyaml.ts";
 
 const tempDir = useTempDirs();
 
@@ -91,6 +92,36 @@ describe("buildSeedFiles", () => {
       error = e as TestcloudError;
     }
     expect(error?.code).toBe("E_SEED_TOO_LARGE");
+  });
+});
+
+// YAML 1.1 (PyYAML, cloud-init's reader) breaks lines at NEL, LS and PS; Bun's YAML 1.2 does not.
+// Written raw, such a character ends a scalar and the text after it becomes a key of its own.
+describe("buildSeedFiles against line breaks only YAML 1.1 sees, read by PyYAML", () => {
+  const BREAKS: [string, string][] = [["LINE SEPARATOR", "\u2028"], ["PARAGRAPH SEPARATOR", "\u2029"], ["NEL", "\u0085"]];
+  const attacks = BREAKS.map(([label, c]) => {
+    const meta = { note: `x${c}instance-id: evil${c}local-hostname: evil`, script: `line\nx${c}instance-id: evil\n` };
+    const text = `#cloud-config\nruncmd:\n  - |\n    echo hi\n    echo x${c}users: []${c}ssh_keys: {}\n`;
+    const userData = buildSeedFiles({ ...NONE, userData: parseUserData(text, "/u"), sshKeys: [EXTRA] }, INSTANCE).userData;
+    return { label, c, meta, metaData: buildSeedFiles({ ...NONE, metaData: meta }, INSTANCE).metaData, userData };
+  });
+  // One python3 run for every document: it takes most of a second to start on a busy host.
+  const read = pyyamlLoad(attacks.flatMap((a) => [a.metaData, a.userData])).map((result, i) => {
+    if (!("value" in result)) throw new Error(`PyYAML failed on document ${i}: ${result.error}`);
+    return result.value as Doc & Record<string, unknown>;
+  });
+
+  test.each(attacks.map((a, i) => [a.label, i] as const))("a meta-data value with %s then instance-id: evil changes neither instance-id nor hostname", (_label, i) => {
+    expect(read[2 * i] as unknown).toEqual({ "instance-id": "iid-fixed", "local-hostname": "tiny", ...attacks[i]!.meta });
+  });
+
+  test.each(attacks.map((a, i) => [a.label, i] as const))("a #cloud-config string with %s then users: [] keeps our user, keys and host key", (_label, i) => {
+    const doc = read[2 * i + 1]!;
+    const { c, userData } = attacks[i]!;
+    expect(doc.users[0]).toMatchObject({ name: "cloud-user", ssh_authorized_keys: ["ssh-ed25519 AAAAOURS testcloud-tiny", EXTRA] });
+    expect(doc.ssh_keys.ed25519_public).toBe("ssh-ed25519 AAAAHOST root@tiny");
+    expect(doc.runcmd).toEqual([`echo hi\necho x${c}users: []${c}ssh_keys: {}\n`]);
+    expect(Object.keys(doc).sort()).toEqual(Object.keys(yaml(userData)).sort());
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { renderYaml, type YamlValue } from "../../lib/guest/render-yaml.ts";
+import { pyyamlLoad } from "./_pyyaml.ts";
 
 /** Renders `{ v: value }` and parses it back with a real YAML parser. */
 function roundTrip(value: YamlValue): unknown {
@@ -59,6 +60,11 @@ describe("renderYaml round-trips strings", () => {
 
   test.each(strings)("%s", (_label, value) => {
     expect(roundTrip(value)).toBe(value);
+  });
+
+  const read = pyyamlLoad(strings.map(([, value]) => renderYaml({ v: value })));
+  test.each(strings.map(([label], i) => [label, i] as const))("%s, read by PyYAML as cloud-init does", (_label, i) => {
+    expect(read[i]).toEqual({ value: { v: strings[i]![1] } });
   });
 });
 
@@ -128,5 +134,58 @@ describe("renderYaml output", () => {
     const yaml = renderYaml({ v: value });
     expect(yaml).not.toMatch(/[\u007f-\u009f]/);
     expect((Bun.YAML.parse(yaml) as { v: string }).v).toBe(value);
+  });
+});
+
+// Every character YAML 1.1 reads as a line break (NEL, LS, PS) or refuses as non-printable
+// (C0 but tab and LF, DEL, C1, U+FFFE, U+FFFF), the BOM, and lone surrogates, which UTF-8
+// cannot carry raw. A raw line break inside a scalar makes the text after it a key of its own.
+const SPECIAL = [
+  ...Array.from({ length: 0x20 }, (_, i) => i).filter((i) => i !== 0x0a),
+  ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i),
+  0x2028, 0x2029, 0xfeff, 0xfffe, 0xffff, 0xd800, 0xdfff,
+].map((code) => `U+${code.toString(16).toUpperCase().padStart(4, "0")}`);
+
+/** A document putting `c` everywhere user text can go: values, multi-line text, keys, lists. */
+function documentWith(c: string): { [key: string]: YamlValue } {
+  return {
+    "instance-id": "iid-1",
+    single: `a${c}instance-id: evil`,
+    multi: `line 1\nx${c}instance-id: evil\n`,
+    edges: [`${c}a`, `a${c}`, c, `a${c}--- b`, `a\n${c}...\n`],
+    [`key${c}instance-id`]: `v${c}`,
+    runcmd: [["echo", `a${c}b`]],
+    nested: { [`${c}`]: { deep: `x\n${c}\n` } },
+    "local-hostname": "host",
+  };
+}
+
+describe("renderYaml escapes what YAML 1.1 reads as a line break or refuses, read back by PyYAML", () => {
+  const docs = SPECIAL.map((label) => documentWith(String.fromCharCode(parseInt(label.slice(2), 16))));
+  const read = pyyamlLoad(docs.map((doc) => renderYaml(doc)));
+
+  test.each(SPECIAL.map((label, i) => [label, i] as const))("%s round-trips exactly and adds no key", (_label, i) => {
+    expect(read[i]).toEqual({ value: docs[i] });
+  });
+
+  test.each([["LINE SEPARATOR", "\u2028", "\\L"], ["PARAGRAPH SEPARATOR", "\u2029", "\\P"], ["NEL", "\u0085", "\\N"]])(
+    "writes %s as its named escape, never raw and never in a block literal",
+    (_label, c, escape) => {
+      const yaml = renderYaml({ v: `a\nb${c}c\n` });
+      expect(yaml).toBe(`v: "a\\nb${escape}c\\n"\n`);
+    },
+  );
+});
+
+describe("renderYaml keeps types as YAML 1.1 reads them, read back by PyYAML", () => {
+  test("keys YAML 1.1 reads as booleans or null stay strings", () => {
+    const keys = ["yes", "no", "on", "off", "On", "OFF", "true", "False", "null", "Null", "y", "n"];
+    const doc = Object.fromEntries(keys.map((k) => [k, k]));
+    expect(pyyamlLoad([renderYaml(doc)])[0]).toEqual({ value: doc });
+  });
+
+  test("numbers stay numbers: exponents, infinities and NaN included", () => {
+    const doc = { n: [0, -3, 0.1, 1.5e-7, 1e21, 5e-324, 2 ** 53, 1.7976931348623157e308, Infinity, -Infinity, NaN] };
+    expect(pyyamlLoad([renderYaml(doc)])[0]).toEqual({ value: doc });
   });
 });

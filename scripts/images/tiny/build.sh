@@ -89,6 +89,8 @@ read -r BB_VER DB_VER SL_VER SLC_VER < <(
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing (busybox-static)"
 if ldd "$BUSYBOX" 2>&1 | grep -q '=>'; then die "$BUSYBOX is not static (install busybox-static, not busybox)"; fi
+# rcS looks the seed up with findfs, as busybox-based guests do
+"$BUSYBOX" --list | grep -qx findfs || die "$BUSYBOX has no findfs applet"
 DROPBEAR_BINS="/usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/dropbearconvert /usr/bin/dbclient"
 for b in $DROPBEAR_BINS; do [ -x "$b" ] || die "$b missing (dropbear-bin)"; done
 # shared libraries (and the ELF interpreter) the dropbear binaries need
