@@ -31,7 +31,8 @@ const FLOATS: Record<string, number> = { inf: Infinity, "-inf": -Infinity, nan: 
 
 /** Parses each document with PyYAML in one python3 run; a missing python3-yaml fails, naming the package. */
 export function pyyamlLoad(docs: string[]): PyYamlResult[] {
-  const python = requireTool("python3", "python3-yaml");
+  // Debian's python3, which python3-yaml serves, not whatever python3 comes first on PATH.
+  const python = Bun.which("python3", { PATH: "/usr/bin:/bin" }) ?? requireTool("python3", "python3-yaml");
   const input = JSON.stringify(docs.map((doc) => Buffer.from(doc, "utf8").toString("base64")));
   const proc = Bun.spawnSync([python, "-c", SCRIPT], { stdin: Buffer.from(input), stdout: "pipe", stderr: "pipe" });
   if (proc.exitCode !== 0) {
