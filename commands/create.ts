@@ -36,6 +36,7 @@ export default defineAction({
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
     offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it (default: the offline setting, false)" },
+    "allow-insecure-http": { type: "boolean", description: "Allow plain http to hosts other than this one; nothing read over it counts as verified (default: the allowInsecureHttp setting, false)" },
     ...globalArgs,
   },
   async run(args, globals, rawArgs): Promise<CreateResult | CreatePlan> {
@@ -50,6 +51,7 @@ export default defineAction({
       wait: typeof args.wait === "string" ? args.wait : undefined, // --no-wait arrives as false
       vnc: args.vnc,
       offline: args.offline,
+      allowInsecureHttp: args["allow-insecure-http"],
     })).settings;
     // Checked before anything is made: unreadable files, bad YAML, oversize seeds.
     const inputs = await readUserInputs({
@@ -82,6 +84,8 @@ export default defineAction({
         offline: s.offline,
         // Config files' [baseUrls], with TESTCLOUD_MIRRORS on top.
         baseUrls: s.baseUrls,
+        allowInsecureHttp: s.allowInsecureHttp,
+        maxImageSize: s.maxImageSize,
         onProgress: globals.json ? undefined : progressPrinter(),
       },
       signal: globals.signal,

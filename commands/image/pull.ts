@@ -12,10 +12,11 @@ export default defineAction({
     arch: { type: "string", description: "Architecture for shortcuts: x86_64, aarch64, ppc64le or s390x (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the file as downloaded, or of the image after decompression", valueHint: "HEX" },
     offline: { type: "boolean", description: "Use only the cache: fail at once if the image is not in it (default: the offline setting, false)" },
+    "allow-insecure-http": { type: "boolean", description: "Allow plain http to hosts other than this one; nothing read over it counts as verified (default: the allowInsecureHttp setting, false)" },
     ...globalArgs,
   },
   async run(args, globals): Promise<CachedImage> {
-    const s = (await commandConfig(globals, { offline: args.offline })).settings;
+    const s = (await commandConfig(globals, { offline: args.offline, allowInsecureHttp: args["allow-insecure-http"] })).settings;
     ensureDataDir(globals.dataDir);
     return fetchImage(args.ref, {
       dataDir: globals.dataDir,
@@ -23,11 +24,13 @@ export default defineAction({
       sha256: args.sha256,
       offline: s.offline,
       baseUrls: s.baseUrls,
+      allowInsecureHttp: s.allowInsecureHttp,
+      maxImageSize: s.maxImageSize,
       signal: globals.signal,
       onProgress: globals.json ? undefined : progressPrinter(),
       log: globals.json ? undefined : (message) => logger.info(message),
     });
   },
   human: (image: CachedImage) =>
-    `${image.cached ? "cached" : "pulled"} sha256:${image.digest} (${image.format}, ${bytes(image.size)})\n${image.path}`,
+    `${image.cached ? "cached" : "pulled"} sha256:${image.digest} (${image.format}, ${bytes(image.size)}, ${image.verified ? "verified" : "not verified"})\n${image.path}`,
 });

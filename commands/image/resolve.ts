@@ -10,6 +10,7 @@ export default defineAction({
     ref: { type: "positional", description: "Distro shortcut, e.g. fedora:41, debian:bookworm, ubuntu:24.04", required: true },
     arch: { type: "string", description: "Architecture: x86_64, aarch64, ppc64le or s390x (default: this host's)", valueHint: "ARCH" },
     offline: { type: "boolean", description: "Read no index over the network: fail at once unless none is needed (default: the offline setting, false)" },
+    "allow-insecure-http": { type: "boolean", description: "Allow plain http to hosts other than this one; nothing read over it counts as verified (default: the allowInsecureHttp setting, false)" },
     ...globalArgs,
   },
   async run(args, globals) {
@@ -19,9 +20,14 @@ export default defineAction({
         code: "E_UNKNOWN_IMAGE",
       });
     }
-    const s = (await commandConfig(globals, { offline: args.offline })).settings;
+    const s = (await commandConfig(globals, { offline: args.offline, allowInsecureHttp: args["allow-insecure-http"] })).settings;
     // resolveShortcut checks the arch name and accepts amd64/arm64 as aliases.
-    const options: ResolveOptions = { arch: args.arch as Arch | undefined, baseUrls: s.baseUrls, signal: globals.signal };
+    const options: ResolveOptions = {
+      arch: args.arch as Arch | undefined,
+      baseUrls: s.baseUrls,
+      signal: globals.signal,
+      allowInsecureHttp: s.allowInsecureHttp,
+    };
     if (!s.offline) return resolveShortcut(ref.distro, ref.version, options);
     const hint = `testcloud image resolve ${args.ref}${args.arch ? ` --arch ${args.arch}` : ""} --no-offline`;
     return resolveOffline(args.ref, ref.distro, ref.version, options, hint);

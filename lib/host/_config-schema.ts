@@ -27,6 +27,13 @@ export interface Settings {
   imageDir: string;
   /** Never touch the network for images: use the cache or fail at once (create, image pull, image resolve). */
   offline: boolean;
+  /**
+   * Fetch images, indexes and checksums over plain http from hosts other than loopback
+   * (lib/image/_http-policy.ts); what comes that way is never reported as verified.
+   */
+  allowInsecureHttp: boolean;
+  /** Bytes a compressed image may expand to at most (create, image pull): a small file can hold terabytes of zeros. */
+  maxImageSize: number;
   sshConnectTimeout: number;
   shutdownTimeout: number;
   /** Where each upstream host of the image resolvers really is, by host name. */
@@ -80,17 +87,21 @@ const bool = {
   check: (v: unknown) => (typeof v === "boolean" ? v : undefined),
   fromText: (t: string) => ({ true: true, yes: true, "1": true, false: false, no: false, "0": false })[t.trim().toLowerCase()] ?? t,
 };
-const size = {
-  expected: 'a size such as "20G" or "512M", or "0" for the image\'s own size',
+const bytes = {
+  expected: 'a size such as "256G" or "512M"',
   check: (v: unknown) => {
     if (typeof v !== "string") return undefined;
-    if (v.trim() === "0") return 0;
     try {
-      return parseSize(v, "diskSize");
+      return parseSize(v, "size");
     } catch {
       return undefined;
     }
   },
+  fromText: text,
+};
+const size = {
+  expected: 'a size such as "20G" or "512M", or "0" for the image\'s own size',
+  check: (v: unknown) => (typeof v === "string" && v.trim() === "0" ? 0 : bytes.check(v)),
   fromText: text,
 };
 
@@ -115,6 +126,8 @@ export const SCHEMA: Record<ScalarKey, SettingSpec> = {
   dataDir: row("dataDir", undefined, absolutePath),
   imageDir: row("imageDir", undefined, absolutePath),
   offline: row("offline", undefined, bool),
+  allowInsecureHttp: row("allowInsecureHttp", undefined, bool),
+  maxImageSize: row("maxImageSize", undefined, bytes),
   sshConnectTimeout: row("sshConnectTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
   shutdownTimeout: row("shutdownTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
 };

@@ -12,6 +12,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
+import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_decompress.ts";
 import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
 import { checkUrl, BASE_URLS, SCHEMA, type ScalarKey, type Settings } from "./_config-schema.ts";
 import { dataDir } from "./paths.ts";
@@ -135,6 +136,8 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),
     imageDir: "",
     offline: false,
+    allowInsecureHttp: false,
+    maxImageSize: DEFAULT_MAX_IMAGE_SIZE,
     sshConnectTimeout: 3,
     shutdownTimeout: 120,
     baseUrls: { ...BASE_URLS },

@@ -1,10 +1,15 @@
 import { ImageError, InterruptedError } from "../errors.ts";
 import type { SourceFiles } from "./_cache-paths.ts";
+import { fetchChecked } from "./_http-policy.ts";
 import { PartialFile, type Validators } from "./_partial.ts";
 import type { ImageProgress } from "./progress.ts";
 
 export interface DownloadOptions {
   fetch?: typeof fetch;
+  /** Plain http to hosts other than loopback is allowed (lib/image/_http-policy.ts). */
+  allowInsecureHttp?: boolean;
+  /** Free bytes to leave on the cache's file system (lib/image/_disk-space.ts). */
+  minFreeSpace?: number;
   signal?: AbortSignal;
   /** Also compute the sha512 of the bytes (Debian publishes sha512). */
   sha512?: boolean;
@@ -47,7 +52,7 @@ class Transient extends Error {
  * "done" the caller owns `part` and must close or discard it.
  */
 export async function download(url: string, files: SourceFiles, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const part = await PartialFile.open(files, url, options.sha512 ?? false);
+  const part = await PartialFile.open(files, url, options.sha512 ?? false, options.minFreeSpace);
   const resumedFrom = part.size;
   try {
     const status = await withRetries(url, part, options);
@@ -95,8 +100,8 @@ async function attempt(url: string, part: PartialFile, options: DownloadOptions)
     // The file must hold what the last attempt received: a Range starts there, a restart truncates.
     await part.settle();
     const headers = requestHeaders(part, options);
-    const response = await (options.fetch ?? fetch)(url, { signal, headers, redirect: "follow" }).catch((e) => {
-      throw fail(e);
+    const { response } = await fetchChecked(url, { signal, headers }, options).catch((e) => {
+      throw e instanceof ImageError ? e : fail(e);
     });
     stall.poke();
     const start = await accept(response, url, part, options);

@@ -1,10 +1,11 @@
-import { closeSync, createReadStream, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, rmSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { InterruptedError, NotFoundError } from "../errors.ts";
+import { createExclusive, writeAll } from "./_cache-files.ts";
 import { sourceFiles } from "./_cache-paths.ts";
+import { spaceGuard } from "./_disk-space.ts";
 import { cachedCopy, reuse, type Cache } from "./_fetch-url.ts";
 import { acquireLock } from "./_lock.ts";
-import { writeError } from "./_partial.ts";
 import { checksumMismatch, commitImage, tmpFile } from "./_store.ts";
 import type { CachedImage, FetchOptions } from "./fetch-image.ts";
 
@@ -28,7 +29,7 @@ export async function fetchFile(path: string, sha256: string | undefined, cache:
     if (sha256 && hit.row.fetchedSha256 !== sha256 && hit.row.digest !== sha256) {
       throw checksumMismatch(source, "sha256", sha256, hit.row.fetchedSha256);
     }
-    return reuse(cache, hit);
+    return reuse(cache, hit, Boolean(sha256));
   }
   const lock = await acquireLock(sourceFiles(cache.paths, source).lock, { signal: options.signal });
   try {
@@ -48,6 +49,8 @@ export async function fetchFile(path: string, sha256: string | undefined, cache:
         run: options.run,
         signal: options.signal,
         onProgress: options.onProgress,
+        maxImageSize: options.maxImageSize,
+        minFreeSpace: options.minFreeSpace,
       },
     );
   } finally {
@@ -57,18 +60,16 @@ export async function fetchFile(path: string, sha256: string | undefined, cache:
 
 async function copy(from: string, to: string, source: string, options: FetchOptions): Promise<string> {
   const hasher = new Bun.CryptoHasher("sha256");
-  const fd = openSync(to, "w");
+  const fd = createExclusive(to);
+  const checkSpace = spaceGuard(to, options.minFreeSpace);
   let bytes = 0;
   try {
     for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20, signal: options.signal })) {
       const data = chunk as Buffer;
-      try {
-        for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done);
-      } catch (error) {
-        throw writeError(to, error);
-      }
+      writeAll(fd, to, data);
       hasher.update(data);
       bytes += data.byteLength;
+      checkSpace(bytes);
       options.onProgress?.({ phase: "copy", source, bytes, resumedFrom: 0, done: false });
     }
   } catch (error) {

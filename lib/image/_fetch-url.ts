@@ -1,10 +1,10 @@
-import { statSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { ImageError, NotFoundError } from "../errors.ts";
 import { sourceFiles, type CachePaths, type SourceFiles } from "./_cache-paths.ts";
 import { download } from "./_download.ts";
 import type { BlobRow, ImageIndex, SourceRow } from "./_index.ts";
 import { acquireLock } from "./_lock.ts";
-import { checksumMismatch, commitImage, type Expected } from "./_store.ts";
+import { checksumMismatch, commitImage, isVerified, type Expected } from "./_store.ts";
 import type { CachedImage, FetchOptions } from "./fetch-image.ts";
 
 /** The open cache a fetch works on. */
@@ -26,7 +26,7 @@ export interface Hit {
  */
 export async function fetchUrl(url: string, expected: Expected, cache: Cache, options: FetchOptions): Promise<CachedImage> {
   const hit = cachedCopy(cache, url);
-  if (hit && vouched(hit.row, expected)) return reuse(cache, hit);
+  if (hit && vouched(hit.row, expected)) return reuse(cache, hit, isVerified(expected));
   if (options.offline) {
     if (!hit) throw notCached(url);
     if (expected.sha256) throw checksumMismatch(url, "sha256", expected.sha256, hit.row.fetchedSha256);
@@ -40,7 +40,8 @@ export async function fetchUrl(url: string, expected: Expected, cache: Cache, op
   try {
     const again = cachedCopy(cache, url);
     // Fetched or confirmed by another process while we waited for the lock: use its work.
-    if (again && (vouched(again.row, expected) || again.row.fetchedAt !== hit?.row.fetchedAt)) return reuse(cache, again);
+    if (again && vouched(again.row, expected)) return reuse(cache, again, isVerified(expected));
+    if (again && again.row.fetchedAt !== hit?.row.fetchedAt) return reuse(cache, again);
     return await downloadAndCommit(url, files, expected, again, cache, options, true);
   } finally {
     lock.release();
@@ -66,13 +67,14 @@ async function downloadAndCommit(
   });
   if (result.status === "unchanged") {
     cache.index.confirm(url, hit!.blob.digest);
-    return { ...image(url, hit!.blob), cached: true };
+    return { ...image(url, hit!.blob), cached: true, verified: hit!.row.verified };
   }
   await result.part.close();
   const staged = { path: files.data, sha256: result.sha256, sha512: result.sha512, companions: [files.meta], keepOnInterrupt: true };
   const source = { source: url, fingerprint: "", ...result.validators };
   try {
-    return await commitImage(staged, { ...cache, source, expected, run: options.run, signal: options.signal, onProgress: options.onProgress });
+    const { run, signal, onProgress, maxImageSize, minFreeSpace } = options;
+    return await commitImage(staged, { ...cache, source, expected, run, signal, onProgress, maxImageSize, minFreeSpace });
   } catch (error) {
     // A resumed file may splice two upstream versions; one fresh download settles it.
     if (mayRetry && result.resumedFrom > 0 && error instanceof ImageError && error.code === "E_CHECKSUM_MISMATCH") {
@@ -87,8 +89,14 @@ async function downloadAndCommit(
 export function cachedCopy(cache: Cache, source: string): Hit | null {
   const row = cache.index.source(source);
   const blob = row ? cache.index.blob(row.digest) : null;
-  if (!row || !blob || statSync(blob.path, { throwIfNoEntry: false })?.size !== blob.size) return null;
+  if (!row || !blob || !blobOnDisk(blob)) return null;
   return { row, blob };
+}
+
+/** The blob's file is there, whole, and a file: a link at a blob's name is never followed. */
+export function blobOnDisk(blob: BlobRow): boolean {
+  const stats = lstatSync(blob.path, { throwIfNoEntry: false });
+  return stats !== undefined && stats.isFile() && stats.size === blob.size;
 }
 
 /** A checksum that matches the cached copy proves it is the wanted file: no need to ask. */
@@ -98,12 +106,14 @@ function vouched(row: SourceRow, expected: Expected): boolean {
   return false;
 }
 
-export function reuse(cache: Cache, hit: Hit): CachedImage {
+/** The cached copy, used again; `verifiedNow`: a trusted digest has just vouched for it. */
+export function reuse(cache: Cache, hit: Hit, verifiedNow = false): CachedImage {
   cache.index.touch(hit.blob.digest);
-  return { ...image(hit.row.source, hit.blob), cached: true };
+  if (verifiedNow && !hit.row.verified) cache.index.markVerified(hit.row.source);
+  return { ...image(hit.row.source, hit.blob), cached: true, verified: hit.row.verified || verifiedNow };
 }
 
-function image(source: string, blob: BlobRow): Omit<CachedImage, "cached"> {
+function image(source: string, blob: BlobRow): Omit<CachedImage, "cached" | "verified"> {
   return { source, digest: blob.digest, format: blob.format, size: blob.size, path: blob.path };
 }
 

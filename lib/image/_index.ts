@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ImageError } from "../errors.ts";
+import { openDatabase } from "./_cache-files.ts";
 
 /** One cached image: an immutable file named by its sha256. */
 export interface BlobRow {
@@ -27,6 +28,11 @@ export interface SourceRow {
   /** sha256 of the bytes as fetched (before decompression). */
   fetchedSha256: string;
   fetchedAt: string;
+  /**
+   * The bytes matched a digest from a trusted channel: the user's --sha256, or the distro's
+   * checksum read over https (or from this host). Not when it came over plain http.
+   */
+  verified: boolean;
 }
 
 /** The last resolution of a distro shortcut that was fetched, for --offline. */
@@ -36,6 +42,8 @@ export interface ResolutionRow {
   url: string;
   checksum: string | null;
   resolvedAt: string;
+  /** The index or checksum was read over plain http from another host: the checksum proves nothing. */
+  insecure: boolean;
 }
 
 const TABLES: Record<string, string[]> = {
@@ -57,6 +65,8 @@ const TABLES: Record<string, string[]> = {
     "checksum TEXT",
     "fetched_sha256 TEXT NOT NULL DEFAULT ''",
     "fetched_at TEXT NOT NULL DEFAULT ''",
+    // 0 for rows of older versions, which trusted any checksum: unknown is not verified.
+    "verified INTEGER NOT NULL DEFAULT 0",
   ],
   resolutions: [
     "reference TEXT NOT NULL",
@@ -64,11 +74,16 @@ const TABLES: Record<string, string[]> = {
     "url TEXT NOT NULL",
     "checksum TEXT",
     "resolved_at TEXT NOT NULL",
+    "insecure INTEGER NOT NULL DEFAULT 0",
   ],
 };
 
 const SOURCE_COLUMNS = `source, digest, fingerprint, etag, last_modified AS lastModified, length, checksum,
-  fetched_sha256 AS fetchedSha256, fetched_at AS fetchedAt`;
+  fetched_sha256 AS fetchedSha256, fetched_at AS fetchedAt, verified`;
+const RESOLUTION_COLUMNS = "reference, arch, url, checksum, resolved_at AS resolvedAt, insecure";
+/** A row as SQLite returns it: booleans are 0 or 1. */
+type Stored<T, K extends keyof T> = Omit<T, K> & Record<K, number>;
+
 const BLOB_COLUMNS = "digest, format, size, path, created_at AS createdAt, last_used AS lastUsed";
 
 /** The image cache's index: a SQLite database in WAL mode shared by concurrent processes. */
@@ -80,12 +95,12 @@ export class ImageIndex {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, "index.sqlite");
     try {
-      this.db = new Database(this.path, { create: true });
+      this.db = openDatabase(this.path);
       this.db.run("PRAGMA busy_timeout = 10000");
       this.db.run("PRAGMA journal_mode = WAL");
       this.migrate();
     } catch (error) {
-      throw corrupt(this.path, error);
+      throw error instanceof ImageError ? error : corrupt(this.path, error);
     }
   }
 
@@ -104,13 +119,15 @@ export class ImageIndex {
   }
 
   source(source: string): SourceRow | null {
-    return this.db.query<SourceRow, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE source = ?`).get(source);
+    const row = this.db.query<Stored<SourceRow, "verified">, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE source = ?`).get(source);
+    return row && { ...row, verified: row.verified === 1 };
   }
 
   sourcesOf(digest: string): SourceRow[] {
     return this.db
-      .query<SourceRow, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE digest = ? ORDER BY fetched_at DESC`)
-      .all(digest);
+      .query<Stored<SourceRow, "verified">, [string]>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE digest = ? ORDER BY fetched_at DESC`)
+      .all(digest)
+      .map((row) => ({ ...row, verified: row.verified === 1 }));
   }
 
   blob(digest: string): BlobRow | null {
@@ -122,35 +139,30 @@ export class ImageIndex {
   }
 
   resolution(reference: string, arch: string): ResolutionRow | null {
-    return this.db
-      .query<ResolutionRow, [string, string]>(
-        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE reference = ? AND arch = ?",
-      )
-      .get(reference, arch);
+    return this.resolutions("reference = ? AND arch = ?", [reference, arch])[0] ?? null;
   }
 
   /** The last resolutions of a shortcut, one per architecture. */
   resolutionsOf(reference: string): ResolutionRow[] {
-    return this.db
-      .query<ResolutionRow, [string]>(
-        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE reference = ? ORDER BY arch",
-      )
-      .all(reference);
+    return this.resolutions("reference = ? ORDER BY arch", [reference]);
   }
 
   /** Shortcut references whose last resolution points at `url`. */
   referencesTo(url: string): ResolutionRow[] {
+    return this.resolutions("url = ? ORDER BY reference", [url]);
+  }
+
+  private resolutions(where: string, values: string[]): ResolutionRow[] {
     return this.db
-      .query<ResolutionRow, [string]>(
-        "SELECT reference, arch, url, checksum, resolved_at AS resolvedAt FROM resolutions WHERE url = ? ORDER BY reference",
-      )
-      .all(url);
+      .query<Stored<ResolutionRow, "insecure">, string[]>(`SELECT ${RESOLUTION_COLUMNS} FROM resolutions WHERE ${where}`)
+      .all(...values)
+      .map((row) => ({ ...row, insecure: row.insecure === 1 }));
   }
 
   saveResolution(row: Omit<ResolutionRow, "resolvedAt">): void {
     this.db.run(
-      "INSERT OR REPLACE INTO resolutions (reference, arch, url, checksum, resolved_at) VALUES (?, ?, ?, ?, ?)",
-      [row.reference, row.arch, row.url, row.checksum, new Date().toISOString()],
+      "INSERT OR REPLACE INTO resolutions (reference, arch, url, checksum, resolved_at, insecure) VALUES (?, ?, ?, ?, ?, ?)",
+      [row.reference, row.arch, row.url, row.checksum, new Date().toISOString(), row.insecure ? 1 : 0],
     );
   }
 
@@ -166,9 +178,9 @@ export class ImageIndex {
       );
       this.db.run(
         `INSERT OR REPLACE INTO sources (source, digest, fingerprint, etag, last_modified, length, checksum,
-           fetched_sha256, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           fetched_sha256, fetched_at, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [source.source, blob.digest, source.fingerprint, source.etag, source.lastModified, source.length,
-          source.checksum, source.fetchedSha256, now],
+          source.checksum, source.fetchedSha256, now, source.verified ? 1 : 0],
       );
     })();
   }
@@ -180,6 +192,11 @@ export class ImageIndex {
       this.db.run("UPDATE sources SET fetched_at = ? WHERE source = ?", [now, source]);
       this.db.run("UPDATE blobs SET last_used = ? WHERE digest = ?", [now, digest]);
     })();
+  }
+
+  /** Records that a trusted digest vouched for a source's bytes after all. */
+  markVerified(source: string): void {
+    this.db.run("UPDATE sources SET verified = 1 WHERE source = ?", [source]);
   }
 
   touch(digest: string): void {

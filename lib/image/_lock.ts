@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { InterruptedError } from "../errors.ts";
+import { openDatabase } from "./_cache-files.ts";
 
 /**
  * A lock held by this process on a lock file of the image cache: a source being fetched,
@@ -33,7 +34,8 @@ const held = new Set<Database>();
 /** Takes the lock if it is free; null when another process (or connection) holds it. */
 export function tryLock(path: string, mode: LockMode = "exclusive"): SourceLock | null {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { create: true });
+  // A link planted at a lock's name is replaced, not followed: the lock file has no content.
+  const db = openDatabase(path, { replaceLink: true });
   try {
     db.run("PRAGMA busy_timeout = 0");
     if (mode === "exclusive") {

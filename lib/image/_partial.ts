@@ -1,7 +1,8 @@
-import { closeSync, constants, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { ImageError } from "../errors.ts";
+import { createReplacing, openOrReplace, openOwnFile, writeError } from "./_cache-files.ts";
 import type { SourceFiles } from "./_cache-paths.ts";
+import { spaceGuard } from "./_disk-space.ts";
 import { ParallelHasher } from "./_hasher.ts";
 
 /** What identifies the upstream version of a file: resuming needs the same one. */
@@ -35,26 +36,33 @@ export class PartialFile {
   private hasher: ParallelHasher;
   private unsynced = 0;
   private syncing: Promise<void> | null = null;
+  private checkSpace: (written: number) => void;
 
-  private constructor(private files: SourceFiles, url: string, wantSha512: boolean) {
+  private constructor(private files: SourceFiles, url: string, wantSha512: boolean, minFreeSpace?: number) {
     this.meta = { url, etag: null, lastModified: null, length: null };
     mkdirSync(dirname(files.data), { recursive: true });
-    // O_APPEND: every write lands at the end, also after a truncate to restart.
-    this.fd = openSync(files.data, "a");
-    this.direct = openDirect(files.data);
+    // O_APPEND: every write lands at the end, also after a truncate to restart. A link
+    // or another's file at the path is replaced, never written through.
+    this.fd = openOrReplace(files.data, constants.O_RDWR | constants.O_APPEND);
+    this.direct = openDirect(files.data, this.fd);
+    this.checkSpace = spaceGuard(files.data, minFreeSpace);
     this.hasher = new ParallelHasher(wantSha512 ? ["sha256", "sha512"] : ["sha256"], { fd: this.fd, direct: this.direct });
   }
 
-  /** Opens the partial download of `url`, hashing what an earlier run left to resume from it. */
-  static async open(files: SourceFiles, url: string, sha512: boolean): Promise<PartialFile> {
-    const meta = await readMeta(files.meta);
-    const part = new PartialFile(files, url, sha512);
+  /**
+   * Opens the partial download of `url`, hashing what an earlier run left to resume from
+   * it. `minFreeSpace`: bytes to leave free on the file system (lib/image/_disk-space.ts).
+   */
+  static async open(files: SourceFiles, url: string, sha512: boolean, minFreeSpace?: number): Promise<PartialFile> {
+    const meta = readMeta(files.meta);
+    const part = new PartialFile(files, url, sha512, minFreeSpace);
     if (meta?.url !== url) {
       part.truncate();
       return part;
     }
     part.meta = meta;
-    for await (const chunk of Bun.file(files.data).stream()) {
+    // From the descriptor, not the path: what is hashed is what the download appends to.
+    for (let chunk = await readAt(part.fd, 0); chunk.byteLength > 0; chunk = await readAt(part.fd, part.size)) {
       part.size += chunk.byteLength;
       part.hasher.update(chunk);
       await part.drain();
@@ -89,6 +97,7 @@ export class PartialFile {
     this.unsynced += chunk.byteLength;
     this.hasher.write(chunk);
     if (this.unsynced >= SYNC_EVERY && !this.syncing) this.startSync();
+    this.checkSpace(this.size);
   }
 
   /** Waits while the ring to the writing thread is full; throws what a write failed with. */
@@ -166,14 +175,30 @@ export class PartialFile {
   }
 }
 
-/** A second descriptor with O_DIRECT, or null where the file system refuses it (or no Linux). */
-function openDirect(path: string): number | null {
+/**
+ * A second descriptor with O_DIRECT on the same file as `fd`, or null where the file
+ * system refuses it (or no Linux). Opened by path, so it must prove to be the same inode.
+ */
+function openDirect(path: string, fd: number): number | null {
   if (!constants.O_DIRECT) return null;
+  let direct: number;
   try {
-    return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_DIRECT);
+    direct = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_DIRECT | constants.O_NOFOLLOW);
   } catch {
     return null;
   }
+  const [a, b] = [fstatSync(fd), fstatSync(direct)];
+  if (a.dev === b.dev && a.ino === b.ino) return direct;
+  closeSync(direct);
+  return null;
+}
+
+/** Up to 1 MiB of the file from `position`, read on the thread pool; empty at the end. */
+function readAt(fd: number, position: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(1 << 20);
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, 0, buffer.byteLength, position, (error, n) => (error ? reject(error) : resolve(buffer.subarray(0, n)))),
+  );
 }
 
 /** Deletes a source's partial download and its metadata. */
@@ -182,35 +207,29 @@ export function discardPartial(files: SourceFiles): void {
   rmSync(files.meta, { force: true });
 }
 
-async function readMeta(path: string): Promise<Meta | null> {
+function readMeta(path: string): Meta | null {
   try {
-    const meta = (await Bun.file(path).json()) as Meta;
-    return typeof meta.url === "string" ? meta : null;
+    const fd = openOwnFile(path);
+    try {
+      const meta = JSON.parse(readFileSync(fd, "utf8")) as Meta;
+      return typeof meta.url === "string" ? meta : null;
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return null;
   }
 }
 
 function writeFileAtomic(tmp: string, path: string, text: string): void {
-  const fd = openSync(tmp, "w");
+  const fd = createReplacing(tmp);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  // rename replaces a link at `path` itself, never its target.
   renameSync(tmp, path);
 }
 
-/** A write that failed; a full disk gets its own code, since the fix is to free space. */
-export function writeError(path: string, error: unknown): ImageError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOSPC" || code === "EDQUOT") {
-    return new ImageError(`No space left for the image cache: "${dirname(dirname(path))}"`, {
-      code: "E_DISK_FULL",
-      hint: "free space, or remove unused images: testcloud image prune",
-      cause: error,
-    });
-  }
-  return new ImageError(`Cannot write the image cache: "${path}": ${(error as Error).message}`, { cause: error });
-}

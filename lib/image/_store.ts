@@ -1,11 +1,12 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ImageError, InterruptedError } from "../errors.ts";
-import { imageInfo } from "../host/qemu-img.ts";
 import type { Runner } from "../host/run.ts";
+import { notOurs, openOwnFile, unsafe } from "./_cache-files.ts";
 import { blobPath, type CachePaths } from "./_cache-paths.ts";
 import { decompress, sniffCompression } from "./_decompress.ts";
 import type { ImageIndex, SourceRow } from "./_index.ts";
+import { checkImageFile } from "./check-image-file.ts";
 import type { CachedImage } from "./fetch-image.ts";
 import type { ImageProgress } from "./progress.ts";
 
@@ -24,6 +25,8 @@ export interface Staged {
 export interface Expected {
   /** Published by the distro, of the file as downloaded. */
   checksum: { algorithm: "sha256" | "sha512"; value: string } | null;
+  /** The checksum was read over plain http from another host: it is checked, but proves nothing. */
+  checksumInsecure?: boolean;
   /** Given by the user: of the file as downloaded or of the image after decompression. */
   sha256?: string;
 }
@@ -31,17 +34,22 @@ export interface Expected {
 export interface CommitContext {
   paths: CachePaths;
   index: ImageIndex;
-  source: Omit<SourceRow, "digest" | "fetchedAt" | "fetchedSha256" | "checksum">;
+  source: Omit<SourceRow, "digest" | "fetchedAt" | "fetchedSha256" | "checksum" | "verified">;
   expected: Expected;
   run?: Runner;
   signal?: AbortSignal;
   onProgress?: (progress: ImageProgress) => void;
+  /** Most bytes a compressed image may expand to (lib/image/_decompress.ts). */
+  maxImageSize?: number;
+  /** Free bytes to leave on the cache's file system (lib/image/_disk-space.ts). */
+  minFreeSpace?: number;
 }
 
 /**
- * Verifies staged bytes, decompresses them, checks that they are a usable disk image and
- * publishes the result as `blobs/sha256-<digest>` (fsync, then rename) with its index rows.
- * Consumes `staged`: on success it becomes the blob or is deleted; on failure it is deleted.
+ * Verifies staged bytes, decompresses them, checks that they are a usable, self-contained
+ * disk image and publishes the result as `blobs/sha256-<digest>` (fsync, then rename) with
+ * its index rows. Consumes `staged`: on success it becomes the blob or is deleted; on
+ * failure it is deleted.
  */
 export async function commitImage(staged: Staged, context: CommitContext): Promise<CachedImage> {
   const { paths, source } = context;
@@ -49,22 +57,26 @@ export async function commitImage(staged: Staged, context: CommitContext): Promi
   const consumed = [staged.path, ...(staged.companions ?? [])];
   const made: string[] = [];
   try {
+    // Nothing is read through a link or from a file someone else put in our place.
+    closeSync(openOwnFile(staged.path));
     const checksum = verifyPublished(staged, context.expected, source.source);
     let image = { path: staged.path, sha256: staged.sha256 };
     const compression = await sniffCompression(staged.path);
     if (compression) {
       const tmp = tmpFile(paths);
       made.push(tmp);
-      const out = await decompress(staged.path, tmp, compression, { ...context, source: source.source });
+      const { signal, onProgress, maxImageSize: maxBytes, minFreeSpace } = context;
+      const out = await decompress(staged.path, tmp, compression, { source: source.source, signal, onProgress, maxBytes, minFreeSpace });
       image = { path: tmp, sha256: out.sha256 };
     }
     verifyUserDigest(context.expected.sha256, staged.sha256, image.sha256, source.source);
-    const format = await checkFormat(image.path, source.source, context.run);
+    const { format } = await checkImageFile(image.path, context.run, { source: source.source });
     const path = publish(image.path, blobPath(paths, image.sha256));
-    const size = statSync(path).size;
-    context.index.record({ digest: image.sha256, format, size, path }, { ...source, checksum, fetchedSha256: staged.sha256 });
+    const size = lstatSync(path).size;
+    const verified = isVerified(context.expected);
+    context.index.record({ digest: image.sha256, format, size, path }, { ...source, checksum, fetchedSha256: staged.sha256, verified });
     made.push(...consumed);
-    return { source: source.source, digest: image.sha256, format, size, path, cached: false };
+    return { source: source.source, digest: image.sha256, format, size, path, cached: false, verified };
   } catch (error) {
     if (!(error instanceof InterruptedError && staged.keepOnInterrupt)) made.push(...consumed);
     throw error;
@@ -72,6 +84,14 @@ export async function commitImage(staged: Staged, context: CommitContext): Promi
     // The staged file may have become the blob by rename: then removing its old name is a no-op.
     for (const file of made) rmSync(file, { force: true });
   }
+}
+
+/**
+ * Whether bytes that passed the checks were verified: against the user's --sha256, or
+ * against a published checksum that did not come over plain http from another host.
+ */
+export function isVerified(expected: Expected): boolean {
+  return Boolean(expected.sha256) || (expected.checksum !== null && !expected.checksumInsecure);
 }
 
 /** A fresh temp file path, named after our pid so a later run can sweep it if we die. */
@@ -102,41 +122,33 @@ export function checksumMismatch(source: string, algorithm: string, expected: st
   });
 }
 
-/** Only qcow2 and raw disks without a backing file make a base for overlays. */
-async function checkFormat(path: string, source: string, run?: Runner): Promise<string> {
-  const info = await imageInfo(path, run);
-  if (info.backingFile) throw new ImageError(`Image has a backing file: "${source}"`, { code: "E_IMAGE_FORMAT" });
-  if (info.format !== "qcow2" && info.format !== "raw") {
-    throw new ImageError(`Unsupported image format: "${info.format}" in "${source}"`, { code: "E_IMAGE_FORMAT" });
-  }
-  if (info.format === "raw" && !(await hasPartitionTable(path))) {
-    throw new ImageError(`Not a disk image: "${source}": no qcow2 header and no partition table`, { code: "E_NOT_AN_IMAGE" });
-  }
-  return info.format;
-}
-
-/** qemu-img calls any file "raw"; a bootable raw disk has an MBR (or GPT's protective MBR). */
-async function hasPartitionTable(path: string): Promise<boolean> {
-  const head = new Uint8Array(await Bun.file(path).slice(0, 512).arrayBuffer());
-  return head.length === 512 && head[510] === 0x55 && head[511] === 0xaa;
-}
-
-/** Moves a verified file to its blob path; an existing blob of that digest is kept as is. */
+/**
+ * Moves a verified file of ours to its blob path; an existing blob of that digest is kept
+ * as is. rename() moves whatever has the name at that moment, so the blob is checked to be
+ * the very file that was verified, and removed if it is not.
+ */
 function publish(file: string, blob: string): string {
-  mkdirSync(join(blob, ".."), { recursive: true });
-  // Same digest, same bytes: keep the old inode, which running VMs may have open.
-  if (statSync(blob, { throwIfNoEntry: false })?.isFile()) {
-    rmSync(file, { force: true });
-    return blob;
-  }
-  const fd = openSync(file, "r");
+  mkdirSync(dirname(blob), { recursive: true });
+  const fd = openOwnFile(file);
   try {
+    const existing = lstatSync(blob, { throwIfNoEntry: false });
+    // Same digest, same bytes: keep the old inode, which running VMs may have open.
+    if (existing && !notOurs(existing)) {
+      rmSync(file, { force: true });
+      return blob;
+    }
     fsyncSync(fd);
+    const ours = fstatSync(fd);
+    renameSync(file, blob);
+    const moved = lstatSync(blob);
+    if (moved.ino !== ours.ino || moved.dev !== ours.dev) {
+      rmSync(blob, { force: true });
+      throw unsafe(file, "it was replaced while being stored");
+    }
   } finally {
     closeSync(fd);
   }
-  renameSync(file, blob);
-  fsyncDir(join(blob, ".."));
+  fsyncDir(dirname(blob));
   return blob;
 }
 
@@ -162,7 +174,7 @@ function sweepTmp(dir: string): void {
     const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);
     const path = join(dir, name);
     // A dead pid alone is not proof across pid namespaces; a file nobody wrote for 10 min is.
-    const idle = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 600_000;
+    const idle = Date.now() - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 600_000;
     if (pid && idle && !alive(pid)) rmSync(path, { force: true });
   }
 }

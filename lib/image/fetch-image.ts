@@ -1,9 +1,9 @@
-import { statSync } from "node:fs";
 import { ImageError, NotFoundError, UsageError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";
 import { cachePaths, leasePath } from "./_cache-paths.ts";
 import { fetchFile } from "./_fetch-file.ts";
-import { fetchUrl, notCached, type Cache } from "./_fetch-url.ts";
+import { blobOnDisk, fetchUrl, notCached, type Cache } from "./_fetch-url.ts";
+import { checkUrlPolicy } from "./_http-policy.ts";
 import { ImageIndex } from "./_index.ts";
 import { acquireLock } from "./_lock.ts";
 import { parseReference, type ImageReference } from "./parse-reference.ts";
@@ -23,6 +23,12 @@ export interface CachedImage {
   path: string;
   /** True when the image came from the cache without downloading it again. */
   cached: boolean;
+  /**
+   * True when its bytes matched a digest from a trusted channel: --sha256, or the distro's
+   * checksum read over https (or from this host). False with no digest, or one read over
+   * plain http from another host (allowInsecureHttp), which anyone on the path could forge.
+   */
+  verified: boolean;
 }
 
 export interface FetchOptions {
@@ -36,6 +42,12 @@ export interface FetchOptions {
   /** Upstream host → base URL for shortcuts; default: TESTCLOUD_MIRRORS. */
   baseUrls?: Partial<Record<string, string>>;
   fetch?: typeof fetch;
+  /** Fetch over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
+  allowInsecureHttp?: boolean;
+  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_decompress.ts). */
+  maxImageSize?: number;
+  /** Free bytes to leave on the cache's file system; default 5% of it, at most 1 GiB. */
+  minFreeSpace?: number;
   run?: Runner;
   signal?: AbortSignal;
   onProgress?: (progress: ImageProgress) => void;
@@ -71,6 +83,8 @@ export function fetchImage(ref: string, options: FetchOptions): Promise<CachedIm
 export async function fetchImage(ref: string, options: FetchOptions): Promise<CachedImage | LeasedImage> {
   const parsed = parseReference(ref);
   const sha256 = options.sha256 === undefined ? undefined : parseSha256(options.sha256);
+  // Before anything is made or connected: a refused URL leaves no trace in the cache.
+  if (parsed.kind === "url" && !options.offline) checkUrlPolicy(parsed.url, options);
   const paths = cachePaths(options.dataDir);
   const cache: Cache = { paths, index: new ImageIndex(paths.root) };
   try {
@@ -102,7 +116,7 @@ function fetchOnce(parsed: ImageReference, sha256: string | undefined, cache: Ca
 /** The image is still indexed and its file still there. */
 function stillCached(cache: Cache, image: CachedImage): boolean {
   const blob = cache.index.blob(image.digest);
-  return blob !== null && statSync(blob.path, { throwIfNoEntry: false })?.size === blob.size;
+  return blob !== null && blobOnDisk(blob);
 }
 
 function removedEachTime(digest: string): ImageError {
@@ -126,9 +140,11 @@ async function fetchShortcut(
     baseUrls: options.baseUrls ?? baseUrlsFromEnv(),
     fetch: options.fetch,
     signal: options.signal,
+    allowInsecureHttp: options.allowInsecureHttp,
   });
-  const image = await fetchUrl(resolved.url, { checksum: resolved.checksum, sha256 }, cache, options);
-  cache.index.saveResolution({ reference, arch, url: resolved.url, checksum: checksumText(resolved) });
+  const expected = { checksum: resolved.checksum, checksumInsecure: resolved.insecure, sha256 };
+  const image = await fetchUrl(resolved.url, expected, cache, options);
+  cache.index.saveResolution({ reference, arch, url: resolved.url, checksum: checksumText(resolved), insecure: resolved.insecure });
   return image;
 }
 
@@ -145,7 +161,8 @@ async function fetchOffline(
   const row = cache.index.resolution(reference, arch);
   if (row) {
     const [algorithm, value] = (row.checksum ?? "").split(":") as ["sha256" | "sha512", string];
-    return fetchUrl(row.url, { checksum: row.checksum ? { algorithm, value } : null, sha256 }, cache, options);
+    const checksum = row.checksum ? { algorithm, value } : null;
+    return fetchUrl(row.url, { checksum, checksumInsecure: row.insecure, sha256 }, cache, options);
   }
   // Still tell an unknown shortcut or version apart from one that is merely not cached.
   const noNetwork = () => Promise.reject(new Error("offline"));

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import { cachePaths } from "./_cache-paths.ts";
 import { ImageIndex } from "./_index.ts";
@@ -13,6 +13,8 @@ export interface ImageEntry {
   lastUsed: string;
   /** URLs and file:// paths whose content this is, most recently fetched first. */
   sources: string[];
+  /** A trusted digest (--sha256, or a checksum not read over plain http) vouched for it (CachedImage.verified). */
+  verified: boolean;
   /** Distro shortcuts whose last resolution led here. */
   references: { reference: string; arch: string }[];
   /** Instances whose overlay has this image as its base. */
@@ -31,11 +33,14 @@ export function listImages(dataDir: string, usage: ReadonlyMap<string, string[]>
   try {
     return index
       .blobs()
-      .filter((blob) => statSync(blob.path, { throwIfNoEntry: false })?.isFile())
+      // lstat: a link at a blob's name is not an image of ours.
+      .filter((blob) => lstatSync(blob.path, { throwIfNoEntry: false })?.isFile())
       .map((blob) => {
-        const sources = index.sourcesOf(blob.digest).map((s) => s.source);
+        const rows = index.sourcesOf(blob.digest);
+        const sources = rows.map((s) => s.source);
         const references = sources.flatMap((s) => index.referencesTo(s).map(({ reference, arch }) => ({ reference, arch })));
-        return { ...blob, sources, references, instances: usage.get(blob.digest) ?? [] };
+        const verified = rows.some((s) => s.verified);
+        return { ...blob, sources, verified, references, instances: usage.get(blob.digest) ?? [] };
       });
   } finally {
     index.close();

@@ -1,6 +1,6 @@
 import { ImageError } from "../errors.ts";
-import { imageInfo } from "../host/qemu-img.ts";
 import { run as defaultRun, type Runner } from "../host/run.ts";
+import { checkImageFile } from "./check-image-file.ts";
 
 export interface OverlayOptions {
   base: string;
@@ -13,14 +13,9 @@ export interface OverlayOptions {
 /** Creates a qcow2 copy-on-write overlay on a cached base image. */
 export async function makeOverlay(options: OverlayOptions): Promise<void> {
   const run = options.run ?? defaultRun;
-  const base = await imageInfo(options.base, run);
-  // A base with its own backing file would tie every instance to a file outside the cache.
-  if (base.backingFile) {
-    throw new ImageError(`Base image has a backing file: "${options.base}" -> "${base.backingFile}"`);
-  }
-  if (base.format !== "qcow2" && base.format !== "raw") {
-    throw new ImageError(`Unsupported base image format: "${base.format}": expected qcow2 or raw`);
-  }
+  // A base that references a file (backing or data file) would tie every instance to, and
+  // give its guest, a file outside the cache: checked before qemu-img opens the base.
+  const base = await checkImageFile(options.base, run, { bootable: false });
   if (options.size !== undefined && options.size < base.virtualSize) {
     throw new ImageError(
       `Disk size ${options.size} bytes is smaller than the image (${base.virtualSize} bytes)`,

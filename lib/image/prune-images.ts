@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cachePaths, leasePath, type CachePaths } from "./_cache-paths.ts";
 import { ImageIndex } from "./_index.ts";
@@ -90,7 +90,8 @@ function pruneOrphans(paths: CachePaths, index: ImageIndex, usage: ImageUsage, n
   for (const name of existsSync(paths.blobs) ? readdirSync(paths.blobs) : []) {
     const digest = /^sha256-([0-9a-f]{64})$/.exec(name)?.[1];
     const path = join(paths.blobs, name);
-    const info = statSync(path, { throwIfNoEntry: false });
+    // lstat: a link planted here is removed itself, and its target neither measured nor touched.
+    const info = lstatSync(path, { throwIfNoEntry: false });
     if (!digest || !info || index.blob(digest) || usage.has(digest) || now - info.ctimeMs < 600_000) continue;
     const lease = tryLock(leasePath(paths, digest));
     if (!lease) continue;
@@ -111,7 +112,7 @@ function prunePartials(paths: CachePaths, cutoff: number): { path: string; size:
   for (const name of names.filter((n) => n.endsWith(".partial"))) {
     const key = name.slice(0, -".partial".length);
     const path = join(paths.partial, name);
-    const info = statSync(path, { throwIfNoEntry: false });
+    const info = lstatSync(path, { throwIfNoEntry: false });
     if (!info || info.mtimeMs >= cutoff) continue;
     // The lock says whether a download is writing it right now.
     const lock = tryLock(join(paths.locks, `${key}.lock`));

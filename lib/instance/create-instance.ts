@@ -44,7 +44,7 @@ export interface CreateOptions {
   /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
   provisioning?: Provisioning;
   /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
-  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress" | "baseUrls">;
+  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress" | "baseUrls" | "allowInsecureHttp" | "maxImageSize">;
   signal?: AbortSignal;
   run?: Runner;
   log?: (message: string) => void;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imageInfo } from "../host/qemu-img.ts";
+import { checkImageFile } from "../image/check-image-file.ts";
 import { parseReference } from "../image/parse-reference.ts";
 import { NotFoundError } from "../errors.ts";
 import { connect } from "../libvirt/virsh.ts";
@@ -38,7 +38,8 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
     if (!(await stat(ref.path).catch(() => null))?.isFile()) {
       throw new NotFoundError(`Image file not found: "${ref.path}"`, { code: "E_IMAGE_NOT_FOUND" });
     }
-    info = await imageInfo(ref.path, options.run);
+    // What create's image store would refuse (a file reference, another format) fails here too.
+    info = await checkImageFile(ref.path, options.run);
   }
   const paths = instancePaths(options.dataDir, name);
   const source = ref.kind === "url" ? ref.url : ref.kind === "file" ? `file://${ref.path}` : options.image;

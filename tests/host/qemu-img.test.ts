@@ -5,7 +5,8 @@ import { imageInfo, parseImageInfo } from "../../lib/host/qemu-img.ts";
 import { createImage, fakeRunner, fixture, useTempDirs } from "../_helpers.ts";
 
 // Captured with `qemu-img info -U --output=json` (qemu-img 7.2) on images made by
-// `qemu-img create`: a 64 MiB qcow2, a 128 MiB qcow2 overlay on it, a 1 MiB raw file.
+// `qemu-img create`: a 64 MiB qcow2, a 128 MiB qcow2 overlay on it, a 1 MiB qcow2 with an
+// external data file, a 1 MiB raw file (tests/fixtures/README.md).
 const read = (name: string) => Bun.file(fixture(name)).text();
 
 describe("parseImageInfo", () => {
@@ -23,6 +24,16 @@ describe("parseImageInfo", () => {
     expect(info.format).toBe("qcow2");
     expect(info.virtualSize).toBe(128 * 1024 * 1024);
     expect(info.backingFile).toMatch(/^\/.+\/base\.qcow2$/);
+  });
+
+  test("reads the external data file of a qcow2", async () => {
+    const info = parseImageInfo(await read("qemu-img-info-qcow2-data-file.json"));
+    expect(info).toMatchObject({ format: "qcow2", virtualSize: 1024 * 1024, dataFile: "/tmp/dfx/victim.img" });
+    expect(info.backingFile).toBeUndefined();
+  });
+
+  test("reports no data file for a qcow2 without one", async () => {
+    expect(parseImageInfo(await read("qemu-img-info-qcow2.json")).dataFile).toBeUndefined();
   });
 
   test("reads a raw file", async () => {
@@ -82,6 +93,13 @@ describe("imageInfo", () => {
     const run = fakeRunner(() => ({ stdout: raw }));
     await imageInfo("/images/x.raw", run);
     expect(run.calls[0]?.argv).toEqual(["qemu-img", "info", "-U", "--output=json", "/images/x.raw"]);
+  });
+
+  test("passes the format when given, so qemu-img does not probe", async () => {
+    const raw = await read("qemu-img-info-raw.json");
+    const run = fakeRunner(() => ({ stdout: raw }));
+    await imageInfo("/images/x.raw", run, "raw");
+    expect(run.calls[0]?.argv).toEqual(["qemu-img", "info", "-U", "-f", "raw", "--output=json", "/images/x.raw"]);
   });
 
   test("puts the last line of qemu-img's stderr in the ImageError", async () => {

@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import net from "node:net";
+import { networkInterfaces } from "node:os";
 import type { Server } from "bun";
 
 export interface FileOptions {
@@ -53,8 +54,11 @@ export interface ImageServer {
   sent(path: string): number;
 }
 
-/** Starts the server before the file's tests; files, overrides and the log reset after each. */
-export function useImageServer(): ImageServer {
+/**
+ * Starts the server before the file's tests; files, overrides and the log reset after each.
+ * `hostname()`: the address to listen on, when not 127.0.0.1 (read when the server starts).
+ */
+export function useImageServer(hostname: () => string = () => "127.0.0.1"): ImageServer {
   const files = new Map<string, File>();
   const overrides = new Map<string, Handler>();
   const counts = new Map<string, number>();
@@ -81,7 +85,7 @@ export function useImageServer(): ImageServer {
   };
   beforeAll(() => {
     server = Bun.serve({
-      hostname: "127.0.0.1",
+      hostname: hostname(),
       port: 0,
       idleTimeout: 0,
       async fetch(request) {
@@ -102,7 +106,7 @@ export function useImageServer(): ImageServer {
         return response;
       },
     });
-    state.origin = `http://127.0.0.1:${server.port}`;
+    state.origin = `http://${server.hostname}:${server.port}`;
   });
   afterEach(() => {
     files.clear();
@@ -213,6 +217,16 @@ export function useRawServer(): RawServer {
   });
   afterAll(() => server?.close());
   return state;
+}
+
+/**
+ * This host's first non-loopback IPv4 address, for a server that counts as "another
+ * host" to the http policy while its traffic stays on this machine.
+ */
+export function hostAddress(): string {
+  const address = Object.values(networkInterfaces()).flat().find((a) => a?.family === "IPv4" && !a.internal)?.address;
+  if (!address) throw new Error("This test needs a non-loopback IPv4 address on the host");
+  return address;
 }
 
 /** Writes a status line and headers. */

@@ -118,7 +118,7 @@ describe("fetchImage from an http server", () => {
     const image = await fetchImage(url, { dataDir });
     const digest = sha256(qcow2);
     const path = join(blobsDir(dataDir), `sha256-${digest}`);
-    expect(image).toEqual({ source: url, digest, format: "qcow2", size: qcow2.byteLength, path, cached: false });
+    expect(image).toEqual({ source: url, digest, format: "qcow2", size: qcow2.byteLength, path, cached: false, verified: false });
     expect(await Bun.file(path).bytes()).toEqual(qcow2);
     expect(await listDir(blobsDir(dataDir))).toEqual([`sha256-${digest}`]);
   });

@@ -103,7 +103,7 @@ describe("testcloud image (the CLI)", () => {
     server.put("/disk.raw", DISK);
     const result = await cli(["image", "pull", server.url("/disk.raw")], dataDir);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toStartWith(`pulled sha256:${sha256(DISK)} (raw, 512.0 KiB)\n`);
+    expect(result.stdout).toStartWith(`pulled sha256:${sha256(DISK)} (raw, 512.0 KiB, not verified)\n`);
     expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Downloaded disk\.raw: 512\.0 KiB in \d+\.\d s \(.+\/s\)$/)]);
   });
 

@@ -2,7 +2,7 @@ import type { Arch, ResolvedImage } from "./resolve-shortcut.ts";
 import { fetchOptionalText, fetchText, parseJson, type FetchTextOptions } from "./_fetch-text.ts";
 
 /** What a per-distro resolver returns; resolveShortcut adds the reference as typed. */
-export type Resolution = Omit<ResolvedImage, "reference">;
+export type Resolution = Omit<ResolvedImage, "reference" | "insecure">;
 
 /** Everything a per-distro resolver needs: the arch, where each upstream host is, and fetching. */
 export interface ResolveContext {
@@ -15,12 +15,19 @@ export interface ResolveContext {
   /** The text, or null when the server says the file does not exist (404/410). */
   optionalText(url: string): Promise<string | null>;
   json(url: string): Promise<unknown>;
+  /** True once an index was read over plain http from another host: its checksums prove nothing. */
+  readonly insecure: boolean;
 }
 
 /** Builds the context from a complete host → base URL map. */
 export function makeContext(arch: Arch, bases: Record<string, string>, fetchOptions: FetchTextOptions): ResolveContext {
   const trimmed = Object.fromEntries(Object.entries(bases).map(([host, url]) => [host, url.replace(/\/+$/, "")]));
+  let insecure = false;
+  fetchOptions = { ...fetchOptions, onInsecure: () => void (insecure = true) };
   return {
+    get insecure() {
+      return insecure;
+    },
     arch,
     base(host) {
       const url = trimmed[host];

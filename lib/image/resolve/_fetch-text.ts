@@ -1,8 +1,13 @@
 import { InterruptedError, TestcloudError } from "../../errors.ts";
+import { fetchChecked } from "../_http-policy.ts";
 import { indexUnavailable, malformedIndex } from "./_errors.ts";
 
 export interface FetchTextOptions {
   fetch?: typeof fetch;
+  /** Plain http to hosts other than loopback is allowed (lib/image/_http-policy.ts). */
+  allowInsecureHttp?: boolean;
+  /** Told when an index was read over plain http from another host: it vouches for nothing. */
+  onInsecure?: (url: string) => void;
   signal?: AbortSignal;
   /** Gives up on one index request after this long; default 30 s. */
   timeoutMs?: number;
@@ -37,7 +42,8 @@ async function request(url: string, options: FetchTextOptions, missingOk: boolea
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
-    const response = await (options.fetch ?? fetch)(url, { signal, redirect: "follow" });
+    const { response, insecure } = await fetchChecked(url, { signal }, options);
+    if (insecure) options.onInsecure?.(url);
     if (missingOk && (response.status === 404 || response.status === 410)) {
       await response.body?.cancel();
       return null;

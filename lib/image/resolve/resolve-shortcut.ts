@@ -31,6 +31,11 @@ export interface ResolvedImage {
   format: "qcow2" | "raw";
   /** What a careful user should know, e.g. that a signature was not verified. */
   notes: string[];
+  /**
+   * True when an index or checksum file was read over plain http from a host other than
+   * this one (allowed by allowInsecureHttp): anyone on the path could have forged the checksum.
+   */
+  insecure: boolean;
 }
 
 export interface ResolveOptions {
@@ -42,6 +47,8 @@ export interface ResolveOptions {
   signal?: AbortSignal;
   /** Gives up on one index request after this long; default 30 s. */
   timeoutMs?: number;
+  /** Read indexes over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
+  allowInsecureHttp?: boolean;
 }
 
 /** Every upstream host a resolver reads, and where it really is. Paths below them are fixed. */
@@ -108,5 +115,7 @@ export async function resolveShortcut(
   const context = makeContext(arch, bases, options);
   // Codenames and stream names are lowercase upstream; "Noble" or "Rawhide" mean the same.
   const resolved = await resolver(version ? version.toLowerCase() : undefined, context);
-  return { reference, ...resolved };
+  if (!context.insecure) return { reference, ...resolved, insecure: false };
+  const note = "An index or checksum was read over plain http from another host: the checksum proves nothing";
+  return { reference, ...resolved, notes: [...resolved.notes, note], insecure: true };
 }

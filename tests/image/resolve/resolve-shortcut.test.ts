@@ -133,6 +133,7 @@ describe("resolveShortcut resolves every shortcut form from the distro's index",
       compression: expected.compression ?? null,
       format: "qcow2",
       notes: [],
+      insecure: false,
     });
     expect(image.notes.length).toBeGreaterThan(0);
   });
