@@ -1,14 +1,15 @@
 import { rm } from "node:fs/promises";
+import { cleanImageCache } from "../image/clean-cache.ts";
 import { domainTitle, METADATA_NS } from "../libvirt/domain-xml.ts";
 import { destroyDomain, domainOwner, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { creationInProgress, creationMarked } from "./creation-lock.ts";
 import { ourDomain } from "./our-domain.ts";
 import { instanceNames, instancePaths, readRecord } from "./state.ts";
 
-/** One thing `clean` removed. */
+/** One thing `clean` removed: an instance's directory or domain, or a file of the image cache. */
 export interface Cleaned {
   name: string;
-  removed: "directory" | "domain";
+  removed: "directory" | "domain" | "cache file";
   reason: string;
 }
 
@@ -42,6 +43,7 @@ export async function cleanInstances(conn: Virsh, dataDir: string): Promise<Clea
     await removeDomain(conn, domain.uuid, domain.state);
     cleaned.push({ name: domain.name, removed: "domain", reason: "instance directory is gone" });
   }
+  for (const debris of cleanImageCache(dataDir)) cleaned.push({ name: debris.path, removed: "cache file", reason: debris.reason });
   return cleaned;
 }
 

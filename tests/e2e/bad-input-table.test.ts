@@ -23,6 +23,7 @@ const files = {
   badIgn: file("config.ign", "{ not json"),
   bigUserData: file("big.yaml", "#cloud-config\n# " + "x".repeat(17 * 2 ** 20) + "\n"),
   qcow2WithBacking: join(scratch, "overlay.qcow2"),
+  qcow2WithDataFile: join(scratch, "data-file.qcow2"),
   vmdk: join(scratch, "disk.vmdk"),
 };
 const tiny = () => testImage("tiny");
@@ -32,6 +33,9 @@ const stopped = uniqueName("stopped");
 beforeAll(async () => {
   await run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", tiny(), files.qcow2WithBacking]);
   await run(["qemu-img", "create", "-q", "-f", "vmdk", files.vmdk, "1M"]);
+  // The guest would read (and write) the host file this image names as its data file.
+  const victim = join(scratch, "host-secret");
+  await run(["qemu-img", "create", "-q", "-f", "qcow2", "-o", `data_file=${victim},data_file_raw=on`, files.qcow2WithDataFile, "1M"]);
   expect((await cli(["create", tiny(), "--name", stopped, "--network", NETWORK, "--ram", "256", "--no-wait"])).exitCode).toBe(0);
   expect((await cli(["stop", stopped])).exitCode).toBe(0);
 }, 60_000);
@@ -100,8 +104,12 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["a directory as image", () => ["create", scratch, "--network", NETWORK], {}, 4, "E_IMAGE_NOT_FOUND"],
   ["a text file as image", () => ["create", files.text, "--network", NETWORK], {}, 6, "E_NOT_AN_IMAGE"],
   ["an empty file as image", () => ["create", files.empty, "--network", NETWORK], {}, 6, "E_NOT_AN_IMAGE"],
-  ["a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
-  ["--dry-run of a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--dry-run", "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
+  ["a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--network", NETWORK], {}, 6, "E_IMAGE_REFERENCES_FILE"],
+  ["--dry-run of a qcow2 with a backing file", () => ["create", files.qcow2WithBacking, "--dry-run", "--network", NETWORK], {}, 6, "E_IMAGE_REFERENCES_FILE"],
+  ["a qcow2 with an external data file (a host file)", () => ["create", files.qcow2WithDataFile, "--network", NETWORK], {}, 6, "E_IMAGE_REFERENCES_FILE"],
+  ["--dry-run of a qcow2 with an external data file", () => ["create", files.qcow2WithDataFile, "--dry-run", "--network", NETWORK], {}, 6, "E_IMAGE_REFERENCES_FILE"],
+  ["image pull of a qcow2 with an external data file", () => ["image", "pull", files.qcow2WithDataFile], {}, 6, "E_IMAGE_REFERENCES_FILE"],
+  ["a plain-http URL of a host that is not local", () => ["create", "http://198.51.100.7/x.qcow2", "--network", NETWORK], {}, 6, "E_INSECURE_HTTP"],
   ["a vmdk image", () => ["create", files.vmdk, "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
   ["an ftp:// URL", () => ["create", "ftp://127.0.0.1/x.qcow2", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],
   ["an unknown distro shortcut", () => ["create", "nosuchdistro:1", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cachePaths, sourceFiles } from "../../lib/image/_cache-paths.ts";
+import { tryLock } from "../../lib/image/_lock.ts";
+import { cleanImageCache } from "../../lib/image/clean-cache.ts";
+import { listDir, useTempDirs } from "../_helpers.ts";
+
+const tempDir = useTempDirs();
+
+async function cacheWithDebris() {
+  const dataDir = await tempDir();
+  const paths = cachePaths(dataDir);
+  mkdirSync(paths.partial, { recursive: true });
+  mkdirSync(paths.tmp, { recursive: true });
+  const files = sourceFiles(paths, "http://127.0.0.1:1/x.qcow2");
+  writeFileSync(files.data, "half an image");
+  writeFileSync(files.meta, "{}");
+  const dead = Bun.spawnSync(["true"]).pid;
+  writeFileSync(join(paths.tmp, `.tmp-${dead}-a`), "x");
+  writeFileSync(join(paths.tmp, `.tmp-${process.pid}-b`), "x");
+  return { dataDir, paths, files, dead };
+}
+
+describe("cleanImageCache", () => {
+  test("removes an unfinished download nobody fetches and temp files of dead processes", async () => {
+    const { dataDir, paths, files, dead } = await cacheWithDebris();
+    const removed = cleanImageCache(dataDir);
+    expect(removed.map((r) => r.path).sort()).toEqual([files.meta, files.data, join(paths.tmp, `.tmp-${dead}-a`)].sort());
+    expect(await listDir(paths.partial)).toEqual([]);
+    expect(await listDir(paths.tmp)).toEqual([`.tmp-${process.pid}-b`]);
+  });
+
+  test("keeps a download whose source lock is held: it is being fetched", async () => {
+    const { dataDir, paths, files } = await cacheWithDebris();
+    const lock = tryLock(files.lock)!;
+    try {
+      expect(cleanImageCache(dataDir).map((r) => r.path)).not.toContain(files.data);
+      expect(await listDir(paths.partial)).toHaveLength(2);
+    } finally {
+      lock.release();
+    }
+  });
+
+  test("an empty or missing cache is nothing to clean", async () => {
+    expect(cleanImageCache(await tempDir())).toEqual([]);
+  });
+});
