@@ -1,6 +1,6 @@
 import { LibvirtUnavailableError, NotFoundError, ToolError } from "../errors.ts";
 import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
-import { openRpc, socketPath, type RpcClient } from "./_rpc-client.ts";
+import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
 import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc } from "./rpc.ts";
 
 /** One connection to libvirt: `virsh -c URI`, or libvirtd's RPC socket for read-only queries. */
@@ -9,6 +9,8 @@ export interface Virsh {
   run: Runner;
   /** libvirtd's unix socket, when read-only queries may skip virsh and use RPC (see rpc.ts). */
   rpcSocket?: string | null;
+  /** How long RPC waits for a silent daemon before virsh takes over; 2 s each by default. */
+  rpcTimeouts?: RpcTimeouts;
 }
 
 /**
@@ -26,20 +28,23 @@ const clients = new WeakMap<Virsh, Promise<RpcClient | null>>();
 
 /**
  * Runs a read-only query over RPC. Undefined means "ask virsh": the handle has no
- * socket, or connecting, authentication or the query failed. virsh then gives the
- * documented errors, such as LibvirtUnavailableError.
+ * socket, or connecting, authentication or the query failed or timed out. virsh
+ * then gives the documented errors, such as LibvirtUnavailableError.
  */
 async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
   if (!conn.rpcSocket) return undefined;
   let opening = clients.get(conn);
-  if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri).catch(() => null)));
+  if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri, conn.rpcTimeouts).catch(() => null)));
   const client = await opening;
   if (!client) return undefined;
   try {
     return await query(client);
-  } catch {
-    // A broken connection (say libvirtd restarted) is reopened by the next query.
-    if (client.closed && clients.get(conn) === opening) clients.delete(conn);
+  } catch (error) {
+    if (clients.get(conn) !== opening || !client.closed) return undefined;
+    // A broken connection (say libvirtd restarted) is reopened by the next query;
+    // a daemon that went silent is likely stuck, so virsh answers from now on.
+    if (error instanceof RpcTimeoutError) clients.set(conn, Promise.resolve(null));
+    else clients.delete(conn);
     return undefined;
   }
 }

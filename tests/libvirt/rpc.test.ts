@@ -8,7 +8,7 @@ import { Proc, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc, stateName } from "../../lib/libvirt/rpc.ts";
 import { connect, domainState, listDomainSummaries, networkActive, networkLeases, type Virsh } from "../../lib/libvirt/virsh.ts";
 import { requireTool, useTempDirs } from "../_helpers.ts";
-import { fakeLibvirtd, healthy, type FakeDaemon } from "./_fake-libvirtd.ts";
+import { fakeLibvirtd, healthy, truncatedReply, type FakeDaemon, type Handler } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 
@@ -71,6 +71,27 @@ describe("virsh.ts falls back to virsh when the fast path fails", () => {
     fake = fakeLibvirtd(await tempDir(), (proc, args, n) => (proc === Proc.domainGetState ? bad : base(proc, args, n)));
     // The fake says NOSUCH runs, the real daemon has no such domain: null proves virsh answered.
     expect(await domainState(through(fake.path), NOSUCH)).toBeNull();
+  });
+
+  // The fake knows NOSUCH, the real daemon does not: a result without it came from virsh.
+  const base = healthy([{ ...PROF1, name: NOSUCH, state: 1, title: null }]);
+  const stalls: [string, Handler][] = [
+    ["accepts and says nothing", () => "silence"],
+    ["opens, then leaves the query unanswered", (proc, args, n) => (proc === Proc.connectListAllDomains || proc === Proc.domainLookupByName ? "silence" : base(proc, args, n))],
+    ["announces a 32 MiB reply and sends 100 bytes", (proc, args, n) =>
+      proc === Proc.connectListAllDomains || proc === Proc.domainLookupByName ? { raw: truncatedReply(proc, 3) } : base(proc, args, n)],
+  ];
+
+  test.each(stalls)("a daemon that %s: the queries answer from virsh within the timeout", async (_name, handler) => {
+    fake = fakeLibvirtd(await tempDir(), handler);
+    const conn: Virsh = { ...through(fake.path), rpcTimeouts: { openMs: 300, replyMs: 300 } };
+    const started = performance.now();
+    expect((await listDomainSummaries(conn)).map((row) => row.name)).not.toContain(NOSUCH);
+    expect(performance.now() - started).toBeLessThan(300 + 2000); // the timeout, then virsh
+    // The handle gave up on RPC: the next query neither reconnects nor asks the daemon.
+    const calls = fake.calls.length;
+    expect(await domainState(conn, NOSUCH)).toBeNull();
+    expect([fake.connections, fake.calls.length]).toEqual([1, calls]);
   });
 
   test("a daemon that wants authentication is left to virsh", async () => {
