@@ -17,6 +17,7 @@ export const ERROR = 1;
 export const Proc = {
   connectOpen: 1,
   domainLookupByName: 23,
+  domainLookupByUuid: 24,
   networkLookupByName: 46,
   authList: 66,
   networkIsActive: 152,

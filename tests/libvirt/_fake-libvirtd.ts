@@ -40,8 +40,11 @@ export type Answer = Uint8Array | { error: number; message?: string } | { raw: U
 
 export type Handler = (proc: number, args: XdrReader, connection: number) => Answer | undefined;
 
-/** Answers like a healthy daemon with no auth and one domain, for the procedures the fast path uses. */
-export function healthy(domains: (DomainRef & { state: number; title: string | null })[]): Handler {
+/** A domain of `healthy`: its state, title and our metadata element as libvirt returns it (null: none). */
+export type FakeDomain = DomainRef & { state: number; title: string | null; element?: string | null };
+
+/** Answers like a healthy daemon with no auth and these domains, for the procedures the fast path uses. */
+export function healthy(domains: FakeDomain[]): Handler {
   return (proc, args) => {
     switch (proc) {
       case Proc.authList:
@@ -58,6 +61,11 @@ export function healthy(domains: (DomainRef & { state: number; title: string | n
         const d = domains.find((x) => x.name === name);
         return d ? new XdrWriter().domain(d).bytes() : { error: 42, message: `Domain not found: no domain with matching name '${name}'` };
       }
+      case Proc.domainLookupByUuid: {
+        const uuid = Buffer.from(args.opaque(16));
+        const d = domains.find((x) => uuid.equals(x.uuid));
+        return d ? new XdrWriter().domain(d).bytes() : { error: 42, message: "Domain not found: no domain with matching uuid" };
+      }
       case Proc.domainGetState: {
         const name = args.domain().name;
         const d = domains.find((x) => x.name === name)!;
@@ -66,7 +74,8 @@ export function healthy(domains: (DomainRef & { state: number; title: string | n
       case Proc.domainGetMetadata: {
         const name = args.domain().name;
         const d = domains.find((x) => x.name === name)!;
-        return d.title === null ? { error: 80, message: "metadata not found" } : new XdrWriter().string(d.title).bytes();
+        const value = args.int() === 1 ? d.title : (d.element ?? null); // 1: VIR_DOMAIN_METADATA_TITLE
+        return value === null ? { error: 80, message: "metadata not found" } : new XdrWriter().string(value).bytes();
       }
     }
     return undefined;

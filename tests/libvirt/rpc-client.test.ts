@@ -66,7 +66,7 @@ describe("RpcClient against a fake libvirtd", () => {
     client.close();
   });
 
-  test("listDomainsRpc sorts like virsh, trims titles and shows a missing title as empty", async () => {
+  test("listDomainsRpc sorts like virsh, trims titles, shows a missing title as empty and gives UUIDs as virsh prints them", async () => {
     const daemon = await start(healthy([
       { ...PROF1, name: "b-off", id: -1, state: 5, title: null },
       { ...PROF1, name: "A-off", id: -1, state: 5, title: "t" },
@@ -74,11 +74,12 @@ describe("RpcClient against a fake libvirtd", () => {
       { ...PROF1, name: "run-3", id: 3, state: 3, title: " padded " },
     ]));
     const client = await openRpc(daemon.path, "qemu:///system");
+    const uuid = "3bed8008-20d1-4a4d-a714-abcd65b0fdcd"; // PROF1's, in virsh's form
     expect(await listDomainsRpc(client)).toEqual([
-      { name: "run-3", state: "paused", title: "padded" },
-      { name: "run-7", state: "running", title: "seven" },
-      { name: "A-off", state: "shut off", title: "t" },
-      { name: "b-off", state: "shut off", title: "" },
+      { name: "run-3", uuid, state: "paused", title: "padded" },
+      { name: "run-7", uuid, state: "running", title: "seven" },
+      { name: "A-off", uuid, state: "shut off", title: "t" },
+      { name: "b-off", uuid, state: "shut off", title: "" },
     ]);
     expect(daemon.calls.slice(0, 3)).toEqual([Proc.authList, Proc.connectOpen, Proc.connectListAllDomains]);
     expect(daemon.calls.filter((p) => p === Proc.domainGetState)).toHaveLength(4);
