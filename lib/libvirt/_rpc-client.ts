@@ -1,6 +1,8 @@
 /**
  * One connection to the local libvirt daemon's unix socket: pipelined calls matched
  * to replies by serial, and the open handshake (auth check, then CONNECT_OPEN).
+ * A daemon that stops answering fails the calls after a timeout, so the caller can
+ * fall back to virsh instead of waiting forever.
  */
 import { existsSync } from "node:fs";
 import type { Socket } from "bun";
@@ -8,7 +10,6 @@ import {
   ERROR,
   OK,
   PROGRAM,
-  PacketSplitter,
   Proc,
   ProtocolError,
   REPLY,
@@ -20,6 +21,23 @@ import {
   decodePacket,
   encodeCall,
 } from "./_xdr.ts";
+import { PacketSplitter } from "./_packet-splitter.ts";
+
+/** How long to wait, in milliseconds, for the daemon. */
+export interface RpcTimeouts {
+  /** For connecting plus the open handshake, in all. */
+  openMs?: number;
+  /** For the next byte while a call is in flight: a large reply that keeps coming is never cut off. */
+  replyMs?: number;
+}
+
+// libvirtd answers these read-only calls in milliseconds; past this, virsh is the better bet.
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/** The daemon went silent: nothing arrived for a call in flight, or the handshake took too long. */
+export class RpcTimeoutError extends ProtocolError {
+  override name = "RpcTimeoutError";
+}
 
 interface Pending {
   procedure: number;
@@ -39,10 +57,13 @@ export class RpcClient {
   private outbox: Uint8Array[] = [];
   private serial = 0;
   private failure: Error | null = null;
+  private silence?: Timer;
+
+  private constructor(private readonly replyMs: number) {}
 
   /** Connects to the socket; rejects on ENOENT, ECONNREFUSED, EACCES and the like. */
-  static async connect(path: string): Promise<RpcClient> {
-    const client = new RpcClient();
+  static async connect(path: string, replyMs = DEFAULT_TIMEOUT_MS): Promise<RpcClient> {
+    const client = new RpcClient(replyMs);
     client.socket = await Bun.connect({
       unix: path,
       socket: {
@@ -63,7 +84,10 @@ export class RpcClient {
     const { promise, resolve, reject } = Promise.withResolvers<XdrReader>();
     this.serial = (this.serial + 1) >>> 0;
     this.pending.set(this.serial, { procedure, resolve, reject });
-    if (this.pending.size === 1) this.socket!.ref();
+    if (this.pending.size === 1) {
+      this.socket!.ref();
+      this.watch();
+    }
     // Calls made in the same tick leave in one write.
     if (this.outbox.push(encodeCall(procedure, this.serial, args)) === 1) queueMicrotask(() => this.flush());
     return promise;
@@ -74,9 +98,16 @@ export class RpcClient {
     return this.failure !== null;
   }
 
-  /** Closes the socket; calls still in flight fail. */
-  close(): void {
-    this.fail(new ProtocolError("Connection to libvirt closed"));
+  /** Closes the socket; calls still in flight fail with `reason`. */
+  close(reason: Error = new ProtocolError("Connection to libvirt closed")): void {
+    this.fail(reason);
+  }
+
+  /** (Re)starts the wait for the daemon's next byte; each byte received restarts it. */
+  private watch(): void {
+    clearTimeout(this.silence);
+    const timeout = () => this.fail(new RpcTimeoutError(`libvirt sent nothing for ${this.replyMs} ms while a call was in flight`));
+    this.silence = setTimeout(timeout, this.replyMs);
   }
 
   private flush(): void {
@@ -89,6 +120,7 @@ export class RpcClient {
   }
 
   private receive(chunk: Uint8Array): void {
+    if (this.pending.size > 0) this.watch();
     try {
       for (const packet of this.splitter.push(chunk)) this.dispatch(packet);
     } catch (error) {
@@ -116,11 +148,14 @@ export class RpcClient {
 
   private settle(serial: number): void {
     this.pending.delete(serial);
-    if (this.pending.size === 0) this.socket?.unref();
+    if (this.pending.size > 0) return;
+    clearTimeout(this.silence);
+    this.socket?.unref();
   }
 
   private fail(error: Error): void {
     this.failure ??= error;
+    clearTimeout(this.silence);
     this.outbox = [];
     for (const [serial, call] of this.pending) {
       this.settle(serial);
@@ -151,22 +186,40 @@ const AUTH_NONE = 0;
 /**
  * Connects and opens `uri` on the daemon at `path`. Only a daemon that needs no
  * authentication is used: SASL or polkit is virsh's job, so they are an error here.
+ * The whole handshake must finish within `openMs`; later calls each get `replyMs`.
  */
-export async function openRpc(path: string, uri: string): Promise<RpcClient> {
-  const client = await RpcClient.connect(path);
+export async function openRpc(path: string, uri: string, timeouts: RpcTimeouts = {}): Promise<RpcClient> {
+  const openMs = timeouts.openMs ?? DEFAULT_TIMEOUT_MS;
+  const expired = new RpcTimeoutError(`libvirt did not open the connection within ${openMs} ms`);
+  let client: RpcClient | undefined;
+  let late = false;
+  // Closing the client fails the handshake call in flight. Connecting itself does
+  // not hang: a unix socket whose backlog is full refuses at once (ECONNREFUSED).
+  const timer = setTimeout(() => {
+    late = true;
+    client?.close(expired);
+  }, openMs);
   try {
-    // Not pipelined with the open: for root, AUTH_LIST itself is what lifts the
-    // socket's polkit requirement, so an open sent before its reply may be refused.
-    const body = await client.call(Proc.authList);
-    const types = body.array(() => body.int());
-    body.end();
-    if (types.length > 0 && !types.includes(AUTH_NONE)) {
-      throw new ProtocolError(`libvirt wants authentication (types ${types.join(", ")}): left to virsh`);
-    }
-    (await client.call(Proc.connectOpen, new XdrWriter().optString(uri).uint(0).bytes())).end();
+    client = await RpcClient.connect(path, timeouts.replyMs);
+    if (late) throw expired;
+    await handshake(client, uri);
     return client;
   } catch (error) {
-    client.close();
+    client?.close();
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+async function handshake(client: RpcClient, uri: string): Promise<void> {
+  // Not pipelined with the open: for root, AUTH_LIST itself is what lifts the
+  // socket's polkit requirement, so an open sent before its reply may be refused.
+  const body = await client.call(Proc.authList);
+  const types = body.array(() => body.int());
+  body.end();
+  if (types.length > 0 && !types.includes(AUTH_NONE)) {
+    throw new ProtocolError(`libvirt wants authentication (types ${types.join(", ")}): left to virsh`);
+  }
+  (await client.call(Proc.connectOpen, new XdrWriter().optString(uri).uint(0).bytes())).end();
 }

@@ -6,7 +6,6 @@
 export const PROGRAM = 0x20008086;
 export const VERSION = 1;
 export const HEADER = 28; // length word + program, version, procedure, type, serial, status
-const MAX_PACKET = 32 * 1024 * 1024 + 4; // VIR_NET_MESSAGE_MAX plus the length word
 const MAX_STRING = 4 * 1024 * 1024; // REMOTE_STRING_MAX of libvirt 9
 const MAX_LIST = 65536; // the largest list limit we meet: REMOTE_NETWORK_DHCP_LEASES_MAX
 export const CALL = 0;
@@ -18,6 +17,7 @@ export const ERROR = 1;
 export const Proc = {
   connectOpen: 1,
   domainLookupByName: 23,
+  domainLookupByUuid: 24,
   networkLookupByName: 46,
   authList: 66,
   networkIsActive: 152,
@@ -234,25 +234,6 @@ export function decodeError(r: XdrReader): RemoteError {
   r.optional(() => r.network());
   r.end();
   return new RemoteError(code, errorDomain, message ?? `libvirt error ${code}`);
-}
-
-/** Cuts a byte stream into whole packets, checking each length word. */
-export class PacketSplitter {
-  private pending = new Uint8Array();
-
-  push(chunk: Uint8Array): Uint8Array[] {
-    let data = this.pending.length ? concat([this.pending, chunk]) : chunk;
-    const packets: Uint8Array[] = [];
-    while (data.length >= 4) {
-      const length = new DataView(data.buffer, data.byteOffset, 4).getUint32(0);
-      if (length < HEADER || length > MAX_PACKET) throw new ProtocolError(`Bad packet length from libvirt: ${length}`);
-      if (data.length < length) break;
-      packets.push(data.slice(0, length));
-      data = data.subarray(length);
-    }
-    this.pending = data.slice();
-    return packets;
-  }
 }
 
 /** Joins byte arrays. */

@@ -7,6 +7,8 @@
  * is an error here; virsh.ts then falls back to spawning virsh.
  */
 import { RpcClient } from "./_rpc-client.ts";
+import { parseInstanceDir } from "./_instance-dir.ts";
+import { uuidBytes, uuidString } from "./_uuid.ts";
 import { ErrorCode, Proc, RemoteError, XdrReader, XdrWriter, type DomainRef, type NetworkRef } from "./_xdr.ts";
 
 /** Domain states as virsh prints them, indexed by virDomainState. */
@@ -27,25 +29,42 @@ async function unless<T, U>(code: number, absent: U, query: Promise<T>): Promise
   }
 }
 
-async function domainStateCode(client: RpcClient, dom: DomainRef): Promise<number | null> {
-  const call = client.call(Proc.domainGetState, new XdrWriter().domain(dom).uint(0).bytes());
-  const body = await unless(ErrorCode.noDomain, null, call);
+/**
+ * One call whose whole reply `read` takes; null when the daemon answers with
+ * error `missing` (no such domain or network).
+ */
+async function ask<T>(client: RpcClient, missing: number, proc: number, args: XdrWriter, read: (body: XdrReader) => T): Promise<T | null> {
+  const body = await unless(missing, null, client.call(proc, args.bytes()));
   if (!body) return null;
-  const state = body.int();
-  body.int(); // reason
+  const value = read(body);
   body.end();
-  return state;
+  return value;
+}
+
+async function domainStateCode(client: RpcClient, dom: DomainRef): Promise<number | null> {
+  return ask(client, ErrorCode.noDomain, Proc.domainGetState, new XdrWriter().domain(dom).uint(0), (body) => {
+    const state = body.int();
+    body.int(); // reason
+    return state;
+  });
+}
+
+const TITLE = 1; // VIR_DOMAIN_METADATA_TITLE
+const ELEMENT = 2; // VIR_DOMAIN_METADATA_ELEMENT
+
+/** A metadata field; undefined when the domain has none, null when the domain is gone. */
+async function domainMetadata(client: RpcClient, dom: DomainRef, type: number, uri: string | null): Promise<string | null | undefined> {
+  const call = client.call(Proc.domainGetMetadata, new XdrWriter().domain(dom).int(type).optString(uri).uint(0).bytes());
+  const body = await unless(ErrorCode.noDomain, null, unless(ErrorCode.noDomainMetadata, undefined, call));
+  if (!body) return body;
+  const value = body.string();
+  body.end();
+  return value;
 }
 
 async function domainTitle(client: RpcClient, dom: DomainRef): Promise<string | null> {
-  const TITLE = 1; // VIR_DOMAIN_METADATA_TITLE
-  const call = client.call(Proc.domainGetMetadata, new XdrWriter().domain(dom).int(TITLE).optString(null).uint(0).bytes());
-  const body = await unless(ErrorCode.noDomain, null, unless(ErrorCode.noDomainMetadata, undefined, call));
-  if (body === undefined) return ""; // no title, which virsh shows as empty
-  if (body === null) return null;
-  const title = body.string();
-  body.end();
-  return title;
+  const title = await domainMetadata(client, dom, TITLE, null);
+  return title === undefined ? "" : title; // no title, which virsh shows as empty
 }
 
 /** Compares like virsh's vshStrcasecmp: ASCII case ignored, then byte order. */
@@ -65,7 +84,7 @@ function virshOrder(a: DomainRef, b: DomainRef): number {
  * a title call per domain, all in flight together. A domain that vanishes in
  * between is left out, as virsh leaves it out.
  */
-export async function listDomainsRpc(client: RpcClient): Promise<{ name: string; state: string; title: string }[]> {
+export async function listDomainsRpc(client: RpcClient): Promise<{ name: string; uuid: string; state: string; title: string }[]> {
   const ALL = 3; // VIR_CONNECT_LIST_DOMAINS_ACTIVE | _INACTIVE
   const body = await client.call(Proc.connectListAllDomains, new XdrWriter().int(1).uint(ALL).bytes());
   const domains = body.array(() => body.domain());
@@ -75,7 +94,8 @@ export async function listDomainsRpc(client: RpcClient): Promise<{ name: string;
     domains.sort(virshOrder).map(async (dom) => {
       const [state, title] = await Promise.all([domainStateCode(client, dom), domainTitle(client, dom)]);
       // Trimmed like the columns parsed from virsh's table.
-      return state === null || title === null ? [] : [{ name: dom.name, state: stateName(state), title: title.trim() }];
+      if (state === null || title === null) return [];
+      return [{ name: dom.name, uuid: uuidString(dom.uuid), state: stateName(state), title: title.trim() }];
     }),
   );
   return rows.flat();
@@ -86,33 +106,43 @@ export async function listDomainsRpc(client: RpcClient): Promise<{ name: string;
  * name only: virsh would take an all-digit name for a domain id.
  */
 export async function domainStateRpc(client: RpcClient, name: string): Promise<string | null> {
-  const call = client.call(Proc.domainLookupByName, new XdrWriter().string(name).bytes());
-  const body = await unless(ErrorCode.noDomain, null, call);
-  if (!body) return null;
-  const dom = body.domain();
-  body.end();
+  const dom = await ask(client, ErrorCode.noDomain, Proc.domainLookupByName, new XdrWriter().string(name), (b) => b.domain());
+  return dom && domainStateOf(client, dom);
+}
+
+async function domainStateOf(client: RpcClient, dom: DomainRef): Promise<string | null> {
   const state = await domainStateCode(client, dom);
   return state === null ? null : stateName(state);
 }
 
+async function lookupByUuid(client: RpcClient, uuid: string): Promise<DomainRef | null> {
+  return ask(client, ErrorCode.noDomain, Proc.domainLookupByUuid, new XdrWriter().opaque(uuidBytes(uuid)), (b) => b.domain());
+}
+
+/** What `virsh domstate UUID` prints for the domain with this UUID, or null when there is none. */
+export async function domainStateByUuidRpc(client: RpcClient, uuid: string): Promise<string | null> {
+  const dom = await lookupByUuid(client, uuid);
+  return dom && domainStateOf(client, dom);
+}
+
+/**
+ * The text of <dir> in the domain's metadata element of `namespace` (see
+ * parseInstanceDir), or null when there is no such domain or element.
+ */
+export async function domainOwnerRpc(client: RpcClient, uuid: string, namespace: string): Promise<string | null> {
+  const dom = await lookupByUuid(client, uuid);
+  const element = dom && (await domainMetadata(client, dom, ELEMENT, namespace));
+  return element ? parseInstanceDir(element) : null;
+}
+
 async function lookupNetwork(client: RpcClient, name: string): Promise<NetworkRef | null> {
-  const call = client.call(Proc.networkLookupByName, new XdrWriter().string(name).bytes());
-  const body = await unless(ErrorCode.noNetwork, null, call);
-  if (!body) return null;
-  const net = body.network();
-  body.end();
-  return net;
+  return ask(client, ErrorCode.noNetwork, Proc.networkLookupByName, new XdrWriter().string(name), (b) => b.network());
 }
 
 /** The Active line of `virsh net-info NAME`, or null when there is no such network. */
 export async function networkActiveRpc(client: RpcClient, name: string): Promise<boolean | null> {
   const net = await lookupNetwork(client, name);
-  if (!net) return null;
-  const body = await unless(ErrorCode.noNetwork, null, client.call(Proc.networkIsActive, new XdrWriter().network(net).bytes()));
-  if (!body) return null;
-  const active = body.int();
-  body.end();
-  return active > 0;
+  return net && ask(client, ErrorCode.noNetwork, Proc.networkIsActive, new XdrWriter().network(net), (b) => b.int() > 0);
 }
 
 interface Lease {
@@ -145,12 +175,13 @@ const IPV4 = 0; // VIR_IP_ADDR_TYPE_IPV4
 export async function networkLeasesRpc(client: RpcClient, name: string): Promise<Map<string, string> | null> {
   const net = await lookupNetwork(client, name);
   if (!net) return null;
-  const args = new XdrWriter().network(net).optString(null).int(1).uint(0).bytes();
-  const body = await unless(ErrorCode.noNetwork, null, client.call(Proc.networkGetDhcpLeases, args));
-  if (!body) return null;
-  const leases = body.array(() => readLease(body));
-  body.uint(); // ret
-  body.end();
+  const args = new XdrWriter().network(net).optString(null).int(1).uint(0);
+  const leases = await ask(client, ErrorCode.noNetwork, Proc.networkGetDhcpLeases, args, (body) => {
+    const list = body.array(() => readLease(body));
+    body.uint(); // ret
+    return list;
+  });
+  if (!leases) return null;
   const pairs: [string, string][] = [];
   for (const { type, mac, ipaddr } of leases) {
     if (type === IPV4 && mac && MAC.test(mac) && /^[0-9.]+$/.test(ipaddr)) pairs.push([mac.toLowerCase(), ipaddr]);

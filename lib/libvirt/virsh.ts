@@ -1,7 +1,17 @@
 import { LibvirtUnavailableError, NotFoundError, ToolError } from "../errors.ts";
 import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
-import { openRpc, socketPath, type RpcClient } from "./_rpc-client.ts";
-import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc } from "./rpc.ts";
+import { parseInstanceDir } from "./_instance-dir.ts";
+import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
+import { checkUuid } from "./_uuid.ts";
+import { parseDomainList, parseDomainTitles, parseDomainUuids, parseDominfo, parseLeases } from "./_virsh-output.ts";
+import {
+  domainOwnerRpc,
+  domainStateByUuidRpc,
+  domainStateRpc,
+  listDomainsRpc,
+  networkActiveRpc,
+  networkLeasesRpc,
+} from "./rpc.ts";
 
 /** One connection to libvirt: `virsh -c URI`, or libvirtd's RPC socket for read-only queries. */
 export interface Virsh {
@@ -9,6 +19,8 @@ export interface Virsh {
   run: Runner;
   /** libvirtd's unix socket, when read-only queries may skip virsh and use RPC (see rpc.ts). */
   rpcSocket?: string | null;
+  /** How long RPC waits for a silent daemon before virsh takes over; 2 s each by default. */
+  rpcTimeouts?: RpcTimeouts;
 }
 
 /**
@@ -26,20 +38,23 @@ const clients = new WeakMap<Virsh, Promise<RpcClient | null>>();
 
 /**
  * Runs a read-only query over RPC. Undefined means "ask virsh": the handle has no
- * socket, or connecting, authentication or the query failed. virsh then gives the
- * documented errors, such as LibvirtUnavailableError.
+ * socket, or connecting, authentication or the query failed or timed out. virsh
+ * then gives the documented errors, such as LibvirtUnavailableError.
  */
 async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
   if (!conn.rpcSocket) return undefined;
   let opening = clients.get(conn);
-  if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri).catch(() => null)));
+  if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri, conn.rpcTimeouts).catch(() => null)));
   const client = await opening;
   if (!client) return undefined;
   try {
     return await query(client);
-  } catch {
-    // A broken connection (say libvirtd restarted) is reopened by the next query.
-    if (client.closed && clients.get(conn) === opening) clients.delete(conn);
+  } catch (error) {
+    if (clients.get(conn) !== opening || !client.closed) return undefined;
+    // A broken connection (say libvirtd restarted) is reopened by the next query;
+    // a daemon that went silent is likely stuck, so virsh answers from now on.
+    if (error instanceof RpcTimeoutError) clients.set(conn, Promise.resolve(null));
+    else clients.delete(conn);
     return undefined;
   }
 }
@@ -53,7 +68,11 @@ export async function virsh(conn: Virsh, args: string[], allowFailure = false): 
   const argv = ["virsh", "-q", "-c", conn.uri, ...args];
   const result = await conn.run(argv, { allowFailure: true });
   if (result.exitCode === 0 || allowFailure) return result;
-  const stderr = result.stderr;
+  return failed(conn, args, result);
+}
+
+/** The typed error of a failed virsh run. */
+function failed(conn: Virsh, args: string[], { argv, exitCode, stderr }: RunResult): never {
   if (UNREACHABLE.test(stderr)) {
     throw new LibvirtUnavailableError(`Cannot connect to libvirt: "${conn.uri}"`, {
       hint: "start the daemon (systemctl start libvirtd, or libvirtd -d) or pass --connect URI",
@@ -61,7 +80,7 @@ export async function virsh(conn: Virsh, args: string[], allowFailure = false): 
   }
   if (NO_DOMAIN.test(stderr)) throw new NotFoundError(`Domain not found: "${args.at(-1)}"`);
   if (NO_NETWORK.test(stderr)) throw networkNotFound(args.at(-1)!);
-  throw new ToolError(argv, result.exitCode, stderr);
+  throw new ToolError(argv, exitCode, stderr);
 }
 
 function networkNotFound(name: string): NotFoundError {
@@ -71,54 +90,38 @@ function networkNotFound(name: string): NotFoundError {
 /** Domain states as virsh prints them ("running", "shut off", ...). */
 export type DomainState = string;
 
-/** Parses `virsh -q list --all` into name → state. */
-export function parseDomainList(stdout: string): Map<string, DomainState> {
-  const states = new Map<string, DomainState>();
-  for (const line of stdout.split("\n")) {
-    const match = /^\s*(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
-    if (match) states.set(match[2]!, match[3]!);
-  }
-  return states;
-}
-
 /** Every domain of the connection with its state, in one virsh call. */
 export async function listDomains(conn: Virsh): Promise<Map<string, DomainState>> {
   return parseDomainList((await virsh(conn, ["list", "--all"])).stdout);
 }
 
-/** A domain as `virsh list --all --title` shows it. */
+/** A domain as `virsh list --all --title` shows it, with its UUID. */
 export interface DomainSummary {
   name: string;
+  /** Lowercase, as virsh prints it: what our records address the domain by. */
+  uuid: string;
   state: DomainState;
   title: string;
 }
 
-/** Parses `virsh list --all --title` (with its header: columns are found by the header's offsets). */
-export function parseDomainTitles(stdout: string): DomainSummary[] {
-  const lines = stdout.split("\n");
-  const header = lines.findIndex((l) => /^\s*Id\s+Name\s+State\s+Title/.test(l));
-  if (header < 0) return [];
-  const head = lines[header]!;
-  const [nameAt, stateAt, titleAt] = ["Name", "State", "Title"].map((c) => head.indexOf(c)) as [number, number, number];
-  return lines
-    .slice(header + 2)
-    .filter((l) => l.trim() !== "")
-    .map((l) => ({
-      name: l.slice(nameAt, stateAt).trim(),
-      state: l.slice(stateAt, titleAt).trim(),
-      title: l.slice(titleAt).trim(),
-    }));
-}
-
-/** Every domain with its state and title: over RPC, else in one virsh call. */
+/**
+ * Every domain with its UUID, state and title: over RPC, else in two virsh
+ * calls (virsh ignores --title next to --uuid), joined by name. A domain that
+ * one of them no longer saw is left out, as a vanished domain is over RPC.
+ */
 export async function listDomainSummaries(conn: Virsh): Promise<DomainSummary[]> {
   const fast = await viaRpc(conn, listDomainsRpc);
   if (fast) return fast;
   // Without -q: the header gives the column offsets, and names may hold spaces.
   const argv = ["virsh", "-c", conn.uri, "list", "--all", "--title"];
-  const result = await conn.run(argv, { allowFailure: true });
-  if (result.exitCode !== 0) await virsh(conn, ["list", "--all", "--title"]);
-  return parseDomainTitles(result.stdout);
+  const [table, uuids] = await Promise.all([conn.run(argv, { allowFailure: true }), virsh(conn, ["list", "--all", "--uuid", "--name"], true)]);
+  if (table.exitCode !== 0) failed(conn, ["list", "--all", "--title"], table);
+  if (uuids.exitCode !== 0) failed(conn, ["list", "--all", "--uuid", "--name"], uuids);
+  const byName = parseDomainUuids(uuids.stdout);
+  return parseDomainTitles(table.stdout).flatMap((row) => {
+    const uuid = byName.get(row.name);
+    return uuid ? [{ name: row.name, uuid, state: row.state, title: row.title }] : [];
+  });
 }
 
 /** The state of one domain, or null when it does not exist. */
@@ -129,6 +132,47 @@ export async function domainState(conn: Virsh, name: string): Promise<DomainStat
   if (result.exitCode === 0) return result.stdout.trim();
   if (NO_DOMAIN.test(result.stderr)) return null;
   return virsh(conn, ["domstate", name]).then((r) => r.stdout.trim());
+}
+
+/**
+ * `virsh dominfo UUID` as fields, or null when no domain has this UUID. virsh
+ * looks up a UUID that matches no domain as a name: a domain named like our
+ * UUID is told apart by the UUID line, which virsh prints from the same lookup.
+ */
+async function dominfoByUuid(conn: Virsh, uuid: string): Promise<Map<string, string> | null> {
+  const result = await virsh(conn, ["dominfo", uuid], true);
+  if (result.exitCode !== 0 && NO_DOMAIN.test(result.stderr)) return null;
+  if (result.exitCode !== 0) failed(conn, ["dominfo", uuid], result);
+  const info = parseDominfo(result.stdout);
+  return info.get("UUID")?.toLowerCase() === uuid ? info : null;
+}
+
+/** The state of the domain with this UUID, or null when there is none. */
+export async function domainStateByUuid(conn: Virsh, uuid: string): Promise<DomainState | null> {
+  const id = checkUuid(uuid);
+  const fast = await viaRpc(conn, (client) => domainStateByUuidRpc(client, id));
+  if (fast !== undefined) return fast;
+  return (await dominfoByUuid(conn, id))?.get("State") ?? null;
+}
+
+const NO_METADATA = /metadata not found/i;
+
+/**
+ * The <dir> of the domain's metadata element in `namespace` (testcloud's
+ * METADATA_NS), or null when there is no domain with this UUID or it has no such
+ * element. Anyone may define a domain with our namespace: callers compare the
+ * result with the directory they expect, exactly.
+ */
+export async function domainOwner(conn: Virsh, uuid: string, namespace: string): Promise<string | null> {
+  const id = checkUuid(uuid);
+  const fast = await viaRpc(conn, (client) => domainOwnerRpc(client, id, namespace));
+  if (fast !== undefined) return fast;
+  const result = await virsh(conn, ["metadata", id, namespace], true);
+  if (result.exitCode !== 0 && (NO_DOMAIN.test(result.stderr) || NO_METADATA.test(result.stderr))) return null;
+  if (result.exitCode !== 0) failed(conn, ["metadata", id, namespace], result);
+  // The element came from whatever virsh found for `id`: only ours if that was a UUID match.
+  if (!(await dominfoByUuid(conn, id))) return null;
+  return parseInstanceDir(result.stdout);
 }
 
 /** Defines a persistent domain from an XML file. */
@@ -171,16 +215,6 @@ export async function networkActive(conn: Virsh, name: string): Promise<boolean>
   if (fast !== undefined) return fast;
   const result = await virsh(conn, ["net-info", name]);
   return /^Active:\s+yes/m.test(result.stdout);
-}
-
-/** Parses `virsh -q net-dhcp-leases NET` into MAC → IPv4 address. */
-export function parseLeases(stdout: string): Map<string, string> {
-  const leases = new Map<string, string>();
-  for (const line of stdout.split("\n")) {
-    const match = /([0-9a-f]{2}(?::[0-9a-f]{2}){5})\s+ipv4\s+([0-9.]+)\/\d+/i.exec(line);
-    if (match) leases.set(match[1]!.toLowerCase(), match[2]!);
-  }
-  return leases;
 }
 
 /** The DHCP leases of a libvirt network (MAC → IPv4 address): over RPC, else in one virsh call. */

@@ -5,7 +5,8 @@
  */
 import type { Socket } from "bun";
 import { join } from "node:path";
-import { decodePacket, PacketSplitter, Proc, XdrWriter, type DomainRef, type XdrReader } from "../../lib/libvirt/_xdr.ts";
+import { MAX_PACKET, PacketSplitter } from "../../lib/libvirt/_packet-splitter.ts";
+import { decodePacket, Proc, XdrWriter, type DomainRef, type XdrReader } from "../../lib/libvirt/_xdr.ts";
 
 export const PROGRAM = 0x20008086;
 export const KEEPALIVE_PROGRAM = 0x6b656570;
@@ -21,6 +22,13 @@ export function packet(
   return Buffer.concat([head.bytes(), payload]);
 }
 
+/** A reply whose length word announces libvirt's largest packet, cut off after `bytes` bytes. */
+export function truncatedReply(proc: number, serial: number, bytes = 100): Uint8Array {
+  const raw = packet(proc, serial, new Uint8Array(bytes - 28));
+  new DataView(raw.buffer, raw.byteOffset).setUint32(0, MAX_PACKET);
+  return raw;
+}
+
 /** A remote_error body with only code and message set, as libvirtd fills them for a lookup. */
 export function errorBody(code: number, message: string): Uint8Array {
   const w = new XdrWriter().int(code).int(10).optString(message).int(2).uint(0);
@@ -32,8 +40,11 @@ export type Answer = Uint8Array | { error: number; message?: string } | { raw: U
 
 export type Handler = (proc: number, args: XdrReader, connection: number) => Answer | undefined;
 
-/** Answers like a healthy daemon with no auth and one domain, for the procedures the fast path uses. */
-export function healthy(domains: (DomainRef & { state: number; title: string | null })[]): Handler {
+/** A domain of `healthy`: its state, title and our metadata element as libvirt returns it (null: none). */
+export type FakeDomain = DomainRef & { state: number; title: string | null; element?: string | null };
+
+/** Answers like a healthy daemon with no auth and these domains, for the procedures the fast path uses. */
+export function healthy(domains: FakeDomain[]): Handler {
   return (proc, args) => {
     switch (proc) {
       case Proc.authList:
@@ -50,6 +61,11 @@ export function healthy(domains: (DomainRef & { state: number; title: string | n
         const d = domains.find((x) => x.name === name);
         return d ? new XdrWriter().domain(d).bytes() : { error: 42, message: `Domain not found: no domain with matching name '${name}'` };
       }
+      case Proc.domainLookupByUuid: {
+        const uuid = Buffer.from(args.opaque(16));
+        const d = domains.find((x) => uuid.equals(x.uuid));
+        return d ? new XdrWriter().domain(d).bytes() : { error: 42, message: "Domain not found: no domain with matching uuid" };
+      }
       case Proc.domainGetState: {
         const name = args.domain().name;
         const d = domains.find((x) => x.name === name)!;
@@ -58,7 +74,8 @@ export function healthy(domains: (DomainRef & { state: number; title: string | n
       case Proc.domainGetMetadata: {
         const name = args.domain().name;
         const d = domains.find((x) => x.name === name)!;
-        return d.title === null ? { error: 80, message: "metadata not found" } : new XdrWriter().string(d.title).bytes();
+        const value = args.int() === 1 ? d.title : (d.element ?? null); // 1: VIR_DOMAIN_METADATA_TITLE
+        return value === null ? { error: 80, message: "metadata not found" } : new XdrWriter().string(value).bytes();
       }
     }
     return undefined;
@@ -75,24 +92,32 @@ export interface FakeDaemon {
   stop(): void;
 }
 
+interface Connection {
+  splitter: PacketSplitter;
+  id: number;
+  /** Bytes the socket did not take yet: a reply of megabytes leaves in many writes. */
+  backlog: Uint8Array[];
+}
+
 /** Starts the fake on `dir`/libvirt-sock; `handler` answers every call, undefined is an "unsupported" error. */
 export function fakeLibvirtd(dir: string, handler: Handler): FakeDaemon {
   const path = join(dir, "libvirt-sock");
-  let newest: Socket<unknown> | undefined;
+  let newest: Socket<Connection> | undefined;
   const fake: FakeDaemon = {
     path,
     calls: [],
     connections: 0,
-    send: (bytes) => void newest?.write(bytes),
+    send: (bytes) => void (newest && write(newest, bytes)),
     stop: () => server.stop(true),
   };
-  const server = Bun.listen<{ splitter: PacketSplitter; id: number }>({
+  const server = Bun.listen<Connection>({
     unix: path,
     socket: {
       open(socket) {
-        socket.data = { splitter: new PacketSplitter(), id: ++fake.connections };
+        socket.data = { splitter: new PacketSplitter(), id: ++fake.connections, backlog: [] };
         newest = socket;
       },
+      drain: (socket) => write(socket),
       data(socket, chunk) {
         for (const p of socket.data.splitter.push(chunk)) {
           const { header, body } = decodePacket(p);
@@ -111,11 +136,25 @@ export function fakeLibvirtd(dir: string, handler: Handler): FakeDaemon {
   return fake;
 }
 
-function answer(socket: Socket<unknown>, proc: number, serial: number, reply: Answer | undefined): void {
+/** Queues `bytes` after what the socket has not taken yet, and writes as much as it takes. */
+function write(socket: Socket<Connection>, bytes?: Uint8Array): void {
+  const backlog = socket.data.backlog;
+  if (bytes) backlog.push(bytes);
+  while (backlog.length) {
+    const written = socket.write(backlog[0]!);
+    if (written < backlog[0]!.length) {
+      backlog[0] = backlog[0]!.subarray(Math.max(written, 0));
+      return; // the rest goes on drain
+    }
+    backlog.shift();
+  }
+}
+
+function answer(socket: Socket<Connection>, proc: number, serial: number, reply: Answer | undefined): void {
   if (reply === "silence") return;
   if (reply === "hang up") return void socket.end();
   if (reply === undefined) reply = { error: 3, message: "this function is not supported by the fake" };
-  if (reply instanceof Uint8Array) socket.write(packet(proc, serial, reply));
-  else if ("raw" in reply) socket.write(reply.raw);
-  else socket.write(packet(proc, serial, errorBody(reply.error, reply.message ?? "error"), { status: 1 }));
+  if (reply instanceof Uint8Array) write(socket, packet(proc, serial, reply));
+  else if ("raw" in reply) write(socket, reply.raw);
+  else write(socket, packet(proc, serial, errorBody(reply.error, reply.message ?? "error"), { status: 1 }));
 }

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { run } from "../../lib/host/run.ts";
-import { openRpc, RpcClient, socketPath } from "../../lib/libvirt/_rpc-client.ts";
+import { openRpc, RpcClient, RpcTimeoutError, socketPath } from "../../lib/libvirt/_rpc-client.ts";
 import { Proc, ProtocolError, RemoteError, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { domainStateRpc, listDomainsRpc } from "../../lib/libvirt/rpc.ts";
 import { connect } from "../../lib/libvirt/virsh.ts";
 import { useTempDirs } from "../_helpers.ts";
-import { fakeLibvirtd, healthy, KEEPALIVE_PROGRAM, packet, type FakeDaemon } from "./_fake-libvirtd.ts";
+import { fakeLibvirtd, healthy, KEEPALIVE_PROGRAM, packet, truncatedReply, type FakeDaemon } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 
@@ -66,7 +66,7 @@ describe("RpcClient against a fake libvirtd", () => {
     client.close();
   });
 
-  test("listDomainsRpc sorts like virsh, trims titles and shows a missing title as empty", async () => {
+  test("listDomainsRpc sorts like virsh, trims titles, shows a missing title as empty and gives UUIDs as virsh prints them", async () => {
     const daemon = await start(healthy([
       { ...PROF1, name: "b-off", id: -1, state: 5, title: null },
       { ...PROF1, name: "A-off", id: -1, state: 5, title: "t" },
@@ -74,11 +74,12 @@ describe("RpcClient against a fake libvirtd", () => {
       { ...PROF1, name: "run-3", id: 3, state: 3, title: " padded " },
     ]));
     const client = await openRpc(daemon.path, "qemu:///system");
+    const uuid = "3bed8008-20d1-4a4d-a714-abcd65b0fdcd"; // PROF1's, in virsh's form
     expect(await listDomainsRpc(client)).toEqual([
-      { name: "run-3", state: "paused", title: "padded" },
-      { name: "run-7", state: "running", title: "seven" },
-      { name: "A-off", state: "shut off", title: "t" },
-      { name: "b-off", state: "shut off", title: "" },
+      { name: "run-3", uuid, state: "paused", title: "padded" },
+      { name: "run-7", uuid, state: "running", title: "seven" },
+      { name: "A-off", uuid, state: "shut off", title: "t" },
+      { name: "b-off", uuid, state: "shut off", title: "" },
     ]);
     expect(daemon.calls.slice(0, 3)).toEqual([Proc.authList, Proc.connectOpen, Proc.connectListAllDomains]);
     expect(daemon.calls.filter((p) => p === Proc.domainGetState)).toHaveLength(4);
@@ -156,6 +157,92 @@ describe("RpcClient against a fake libvirtd", () => {
     const daemon = await start(() => ({ raw: packet(Proc.domainGetState, 1, new XdrWriter().uint(0).bytes()) }));
     const client = await RpcClient.connect(daemon.path);
     await expect(client.call(Proc.authList)).rejects.toThrow(/does not match/);
+    client.close();
+  });
+});
+
+describe("RpcClient against a daemon that stalls or sends a lot", () => {
+  const tempDir = useTempDirs("each");
+  let fake: FakeDaemon | undefined;
+  afterEach(() => fake?.stop());
+  const start = async (handler: Parameters<typeof fakeLibvirtd>[1]) => (fake = fakeLibvirtd(await tempDir(), handler));
+  const elapsed = (since: number) => performance.now() - since;
+
+  test("a call the daemon never answers fails after replyMs with an RpcTimeoutError, and closes the client", async () => {
+    const daemon = await start(() => "silence");
+    const client = await RpcClient.connect(daemon.path, 100);
+    const started = performance.now();
+    await expect(client.call(Proc.authList)).rejects.toBeInstanceOf(RpcTimeoutError);
+    expect(elapsed(started)).toBeGreaterThanOrEqual(90);
+    expect(elapsed(started)).toBeLessThan(1000);
+    expect(client.closed).toBe(true);
+  });
+
+  test("a reply that announces 32 MiB and sends 100 bytes fails after replyMs", async () => {
+    const daemon = await start(() => ({ raw: truncatedReply(Proc.authList, 1) }));
+    const client = await RpcClient.connect(daemon.path, 100);
+    const started = performance.now();
+    await expect(client.call(Proc.authList)).rejects.toThrow(/libvirt sent nothing for 100 ms/);
+    expect(elapsed(started)).toBeLessThan(1000);
+  });
+
+  test("a reply that keeps coming in slow pieces is not cut off, though it takes longer than replyMs", async () => {
+    const daemon = await start(() => "silence");
+    const client = await RpcClient.connect(daemon.path, 400);
+    const started = performance.now();
+    const reply = client.call(Proc.domainGetMetadata);
+    const whole = packet(Proc.domainGetMetadata, 1, new XdrWriter().string("x".repeat(4000)).bytes());
+    const piece = Math.ceil(whole.length / 8);
+    for (let at = 0; at < whole.length; at += piece) {
+      await Bun.sleep(100);
+      daemon.send(whole.subarray(at, at + piece));
+    }
+    expect((await reply).string()).toBe("x".repeat(4000));
+    expect(elapsed(started)).toBeGreaterThan(400);
+    client.close();
+  });
+
+  test("an idle client is never timed out: the clock runs only while a call is in flight", async () => {
+    const daemon = await start(healthy([{ ...PROF1, state: 1, title: null }]));
+    const client = await openRpc(daemon.path, "qemu:///system", { replyMs: 50 });
+    await Bun.sleep(200);
+    expect(client.closed).toBe(false);
+    expect(await domainStateRpc(client, "prof1")).toBe("running");
+    await Bun.sleep(200);
+    expect(client.closed).toBe(false);
+    client.close();
+  });
+
+  test.each([
+    ["AUTH_LIST", Proc.authList],
+    ["CONNECT_OPEN", Proc.connectOpen],
+  ])("openRpc gives up after openMs when the daemon does not answer %s", async (_name, silentAt) => {
+    const base = healthy([]);
+    const daemon = await start((proc, args, n) => (proc === silentAt ? "silence" : base(proc, args, n)));
+    const started = performance.now();
+    // The reply timeout is long: only the handshake's own deadline can end this early.
+    const opening = openRpc(daemon.path, "qemu:///system", { openMs: 150, replyMs: 60_000 });
+    await expect(opening).rejects.toThrow(/did not open the connection within 150 ms/);
+    expect(elapsed(started)).toBeLessThan(1000);
+    expect(daemon.calls.at(-1)).toBe(silentAt);
+  });
+
+  test("a 32 MiB reply, libvirt's largest, is reassembled and parsed in well under 2 s", async () => {
+    // 65536 domains (REMOTE_DOMAIN_LIST_MAX) with 480-byte names: 33030180 bytes in all.
+    const count = 65536;
+    const one = new XdrWriter().domain({ ...PROF1, name: "n".repeat(480) }).bytes();
+    const body = Buffer.concat([new XdrWriter().uint(count).bytes(), ...Array(count).fill(one), new XdrWriter().uint(count).bytes()]);
+    const raw = packet(Proc.connectListAllDomains, 1, body); // built before the clock starts
+    const daemon = await start(() => ({ raw }));
+    const client = await RpcClient.connect(daemon.path);
+    const started = performance.now();
+    const reply = await client.call(Proc.connectListAllDomains);
+    const domains = reply.array(() => reply.domain());
+    reply.uint();
+    reply.end();
+    expect(elapsed(started)).toBeLessThan(2000);
+    expect(domains).toHaveLength(count);
+    expect(domains.at(-1)).toEqual({ ...PROF1, name: "n".repeat(480) });
     client.close();
   });
 });

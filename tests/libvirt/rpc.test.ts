@@ -8,7 +8,7 @@ import { Proc, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc, stateName } from "../../lib/libvirt/rpc.ts";
 import { connect, domainState, listDomainSummaries, networkActive, networkLeases, type Virsh } from "../../lib/libvirt/virsh.ts";
 import { requireTool, useTempDirs } from "../_helpers.ts";
-import { fakeLibvirtd, healthy, type FakeDaemon } from "./_fake-libvirtd.ts";
+import { fakeLibvirtd, healthy, truncatedReply, type FakeDaemon, type Handler } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 
@@ -58,7 +58,8 @@ describe("virsh.ts falls back to virsh when the fast path fails", () => {
 
   test("the fast path answers when it works: the fake's domain is one virsh cannot see", async () => {
     fake = fakeLibvirtd(await tempDir(), healthy([{ ...PROF1, name: NOSUCH, state: 1, title: "fake" }]));
-    expect(await listDomainSummaries(through(fake.path))).toEqual([{ name: NOSUCH, state: "running", title: "fake" }]);
+    const uuid = "3bed8008-20d1-4a4d-a714-abcd65b0fdcd";
+    expect(await listDomainSummaries(through(fake.path))).toEqual([{ name: NOSUCH, uuid, state: "running", title: "fake" }]);
     expect(await domainState(through(fake.path), NOSUCH)).toBe("running");
   });
 
@@ -71,6 +72,27 @@ describe("virsh.ts falls back to virsh when the fast path fails", () => {
     fake = fakeLibvirtd(await tempDir(), (proc, args, n) => (proc === Proc.domainGetState ? bad : base(proc, args, n)));
     // The fake says NOSUCH runs, the real daemon has no such domain: null proves virsh answered.
     expect(await domainState(through(fake.path), NOSUCH)).toBeNull();
+  });
+
+  // The fake knows NOSUCH, the real daemon does not: a result without it came from virsh.
+  const base = healthy([{ ...PROF1, name: NOSUCH, state: 1, title: null }]);
+  const stalls: [string, Handler][] = [
+    ["accepts and says nothing", () => "silence"],
+    ["opens, then leaves the query unanswered", (proc, args, n) => (proc === Proc.connectListAllDomains || proc === Proc.domainLookupByName ? "silence" : base(proc, args, n))],
+    ["announces a 32 MiB reply and sends 100 bytes", (proc, args, n) =>
+      proc === Proc.connectListAllDomains || proc === Proc.domainLookupByName ? { raw: truncatedReply(proc, 3) } : base(proc, args, n)],
+  ];
+
+  test.each(stalls)("a daemon that %s: the queries answer from virsh within the timeout", async (_name, handler) => {
+    fake = fakeLibvirtd(await tempDir(), handler);
+    const conn: Virsh = { ...through(fake.path), rpcTimeouts: { openMs: 300, replyMs: 300 } };
+    const started = performance.now();
+    expect((await listDomainSummaries(conn)).map((row) => row.name)).not.toContain(NOSUCH);
+    expect(performance.now() - started).toBeLessThan(300 + 2000); // the timeout, then virsh
+    // The handle gave up on RPC: the next query neither reconnects nor asks the daemon.
+    const calls = fake.calls.length;
+    expect(await domainState(conn, NOSUCH)).toBeNull();
+    expect([fake.connections, fake.calls.length]).toEqual([1, calls]);
   });
 
   test("a daemon that wants authentication is left to virsh", async () => {
@@ -107,8 +129,9 @@ describe("the fast path agrees with virsh on the real daemon", () => {
   const untitled = `${tag}-b`; // shut off, no <title>: the metadata call fails with error 80
   const network = `${tag}-net`; // defined, never started
   const virshRun = (...args: string[]) => run(["virsh", "-q", "-c", URI, ...args]);
+  const uuids = { [titled]: crypto.randomUUID(), [untitled]: crypto.randomUUID() };
   const domainXml = (name: string, title: string) =>
-    `<domain type='qemu'><name>${name}</name>${title}<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`;
+    `<domain type='qemu'><name>${name}</name><uuid>${uuids[name]}</uuid>${title}<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`;
 
   beforeAll(async () => {
     requireTool("virsh", "libvirt-clients");
@@ -132,7 +155,7 @@ describe("the fast path agrees with virsh on the real daemon", () => {
     expect(connect(URI).rpcSocket).toBe(SOCKET);
   });
 
-  test("listDomainSummaries: same rows, states, titles and order as `virsh list --all --title`", async () => {
+  test("listDomainSummaries: same rows, UUIDs, states, titles and order as virsh", async () => {
     // Other VMs on this host come and go: compare the rows that virsh shows the same before and after.
     const before = await listDomainSummaries(viaVirsh());
     const fast = await listDomainSummaries(connect(URI));
@@ -141,8 +164,9 @@ describe("the fast path agrees with virsh on the real daemon", () => {
     const key = (r: { name: string }) => r.name;
     expect(fast.filter((row) => stable.some((s) => s.name === row.name))).toEqual(stable);
     for (const row of fast) expect([...before, ...after].map(key)).toContain(row.name);
-    expect(fast).toContainEqual({ name: titled, state: "paused", title: "testcloud rpc test" });
-    expect(fast).toContainEqual({ name: untitled, state: "shut off", title: "" });
+    expect(fast).toContainEqual({ name: titled, uuid: uuids[titled]!, state: "paused", title: "testcloud rpc test" });
+    expect(fast).toContainEqual({ name: untitled, uuid: uuids[untitled]!, state: "shut off", title: "" });
+    expect(before).toContainEqual({ name: untitled, uuid: uuids[untitled]!, state: "shut off", title: "" });
   });
 
   test("domainState of an existing and a missing domain", async () => {

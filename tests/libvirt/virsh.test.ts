@@ -8,8 +8,6 @@ import {
   listDomains,
   networkActive,
   networkLeases,
-  parseDomainList,
-  parseLeases,
   undefineDomain,
   virsh,
 } from "../../lib/libvirt/virsh.ts";
@@ -27,49 +25,6 @@ const NOT_RUNNING = "error: Failed to destroy domain 'tiny'\nerror: Requested op
 const OTHER = "error: Failed to start domain 'tiny'\nerror: internal error: process exited while connecting to monitor\n";
 
 const read = (name: string) => Bun.file(fixture(name)).text();
-
-describe("parseDomainList", () => {
-  test("reads names and states from `virsh -q list --all`", async () => {
-    // Captured from virsh 9.0: one running and one defined-but-off domain.
-    expect(parseDomainList(await read("virsh-list-all.txt"))).toEqual(
-      new Map([
-        ["tc-capture-run", "running"],
-        ["tc-capture-off", "shut off"],
-      ]),
-    );
-  });
-
-  test("keeps multi-word states such as 'in shutdown'", () => {
-    expect(parseDomainList(" 7    web-1   in shutdown\n")).toEqual(new Map([["web-1", "in shutdown"]]));
-  });
-
-  test("is empty for the empty output of a host without domains", () => {
-    expect(parseDomainList("")).toEqual(new Map());
-    expect(parseDomainList("\n")).toEqual(new Map());
-  });
-});
-
-describe("parseLeases", () => {
-  test("maps each MAC to its IPv4 address, ignoring IPv6 leases", async () => {
-    // virsh 9.0 `net-dhcp-leases -q` column format.
-    expect(parseLeases(await read("virsh-net-dhcp-leases.txt"))).toEqual(
-      new Map([
-        ["52:54:00:aa:bb:cc", "192.168.250.10"],
-        ["52:54:00:11:22:33", "192.168.250.11"],
-        ["52:54:00:de:ad:01", "192.168.250.12"],
-      ]),
-    );
-  });
-
-  test("lowercases MAC addresses", () => {
-    const line = " 2026-11-25 22:10:33   52:54:00:AA:BB:CC   ipv4   10.0.0.5/24   h   -\n";
-    expect(parseLeases(line)).toEqual(new Map([["52:54:00:aa:bb:cc", "10.0.0.5"]]));
-  });
-
-  test("is empty when there are no leases", () => {
-    expect(parseLeases("")).toEqual(new Map());
-  });
-});
 
 describe("virsh", () => {
   test("runs virsh quietly against the connection URI", async () => {

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { decodeError, decodePacket, encodeCall, ErrorCode, PacketSplitter, Proc, ProtocolError, RemoteError, XdrReader, XdrWriter } from "../../lib/libvirt/_xdr.ts";
+import {
+  decodeError,
+  decodePacket,
+  encodeCall,
+  ErrorCode,
+  Proc,
+  ProtocolError,
+  RemoteError,
+  XdrReader,
+  XdrWriter,
+} from "../../lib/libvirt/_xdr.ts";
 import { errorBody, packet } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -131,25 +141,4 @@ describe("XDR decoding of real and hand-built replies", () => {
   test("hyper reads 8 bytes, signed", () => {
     expect(reader("ffffffff fffffffe").hyper()).toBe(-2n);
   });
-});
-
-describe("PacketSplitter", () => {
-  const two = Buffer.concat([hex(AUTH_NONE_REPLY), hex(STATE_REPLY)]);
-
-  test("splits a chunk holding two packets", () => {
-    expect(new PacketSplitter().push(two).map(toHex)).toEqual([AUTH_NONE_REPLY, STATE_REPLY].map((s) => s.replace(/\s+/g, "")));
-  });
-
-  test("reassembles packets that arrive one byte at a time", () => {
-    const splitter = new PacketSplitter();
-    const out = [...two].flatMap((byte) => splitter.push(Uint8Array.of(byte)));
-    expect(out.map(toHex)).toEqual([AUTH_NONE_REPLY, STATE_REPLY].map((s) => s.replace(/\s+/g, "")));
-  });
-
-  test.each([["shorter than a header", "0000001b"], ["over the 32 MiB limit", "7fffffff"]])(
-    "rejects a length word %s",
-    (_name, length) => {
-      expect(() => new PacketSplitter().push(hex(length + "00".repeat(28)))).toThrow(ProtocolError);
-    },
-  );
 });
