@@ -32,6 +32,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Should the command ever wait on nothing that keeps the process alive, Bun would exit
+  // with 0 and no output: say so and fail instead.
+  let done = false;
+  process.once("beforeExit", () => {
+    if (done) return;
+    printError(new TestcloudError("Internal error: the command stopped before it finished", 1, "E_INTERNAL"), json, verbose);
+    process.exitCode = 1;
+  });
   let json = argv.includes("--json");
   let verbose = argv.includes("--verbose");
   try {
@@ -56,6 +64,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     printError(known, json, verbose);
     process.exitCode = known.exitCode;
   } finally {
+    done = true;
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

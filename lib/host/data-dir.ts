@@ -33,10 +33,11 @@ export function ensureDataDir(dataDir: string): void {
   const images = imagesDir(dataDir);
   for (const dir of [dataDir, join(dataDir, "instances"), images, join(images, "blobs")]) {
     try {
-      if (!statSync(dir, { throwIfNoEntry: false })) {
-        mkdirSync(dir, { recursive: true });
-        chmodSync(dir, 0o711);
-      }
+      const made = !statSync(dir, { throwIfNoEntry: false });
+      if (made) mkdirSync(dir, { recursive: true });
+      // Our own folders are set every time (an older version or a user may have made them
+      // 0755); the data dir itself only when we made it: it may be the user's.
+      if (made || dir !== dataDir) chmodSync(dir, 0o711);
       accessSync(dir, constants.W_OK | constants.X_OK);
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;

@@ -54,7 +54,7 @@ export async function fetchFile(path: string, sha256: string | undefined, cache:
       },
     );
   } finally {
-    lock.release();
+    lock.release({ unlink: true });
   }
 }
 

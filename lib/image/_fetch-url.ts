@@ -44,7 +44,8 @@ export async function fetchUrl(url: string, expected: Expected, cache: Cache, op
     if (again && again.row.fetchedAt !== hit?.row.fetchedAt) return reuse(cache, again);
     return await downloadAndCommit(url, files, expected, again, cache, options, true);
   } finally {
-    lock.release();
+    // A partial download left for a resume needs no lock file: the next fetch makes one.
+    lock.release({ unlink: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { InterruptedError } from "../errors.ts";
 import { openDatabase } from "./_cache-files.ts";
@@ -15,7 +15,8 @@ import { openDatabase } from "./_cache-files.ts";
  * per inode, so two connections in one process exclude each other as well.
  */
 export interface SourceLock {
-  release(): void;
+  /** Lets go; with `unlink` (exclusive holders only) the lock file is deleted first, so none is left behind. */
+  release(options?: { unlink?: boolean }): void;
 }
 
 /**
@@ -33,6 +34,20 @@ const held = new Set<Database>();
 
 /** Takes the lock if it is free; null when another process (or connection) holds it. */
 export function tryLock(path: string, mode: LockMode = "exclusive"): SourceLock | null {
+  // A holder may delete the file as it releases (see release): a lock taken on that
+  // orphaned inode would exclude nobody, so the name must still be the file we locked.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = statSync(path, { throwIfNoEntry: false })?.ino;
+    const db = begin(path, mode);
+    if (!db) return null;
+    if (before !== undefined && statSync(path, { throwIfNoEntry: false })?.ino === before) return holding(db, path, mode);
+    db.run("ROLLBACK");
+    db.close();
+  }
+  throw new Error(`tryLock: "${path}" keeps being replaced`);
+}
+
+function begin(path: string, mode: LockMode): Database | null {
   mkdirSync(dirname(path), { recursive: true });
   // A link planted at a lock's name is replaced, not followed: the lock file has no content.
   const db = openDatabase(path, { replaceLink: true });
@@ -44,18 +59,25 @@ export function tryLock(path: string, mode: LockMode = "exclusive"): SourceLock 
       db.run("BEGIN");
       db.query("SELECT count(*) FROM sqlite_master").get();
     }
+    return db;
   } catch (error) {
     db.close();
     if (/locked|busy/i.test((error as Error).message)) return null;
     throw error;
   }
+}
+
+function holding(db: Database, path: string, mode: LockMode): SourceLock {
   held.add(db);
   let released = false;
   return {
-    release() {
+    release(options = {}) {
       if (released) return;
       released = true;
       held.delete(db);
+      // Only an exclusive holder may delete: nobody else holds this inode, and whoever
+      // opened it meanwhile finds the name gone or new once they get it (tryLock).
+      if (options.unlink && mode === "exclusive") rmSync(path, { force: true });
       db.run("ROLLBACK");
       db.close();
     },

@@ -11,7 +11,8 @@ export interface CacheDebris {
 
 /**
  * Removes what killed processes left in the image cache: unfinished downloads nobody is
- * fetching (their source lock is free) and temp files of processes that are gone. The
+ * fetching (their source lock is free), temp files of processes that are gone, and lock
+ * files nobody holds (not reported: they are made again on demand). The
  * next pull of such a source starts over instead of resuming; that is what `clean` is for.
  */
 export function cleanImageCache(dataDir: string): CacheDebris[] {
@@ -27,8 +28,12 @@ export function cleanImageCache(dataDir: string): CacheDebris[] {
       rmSync(join(paths.partial, name), { force: true });
       removed.push({ path: join(paths.partial, name), reason: "unfinished download that no process is fetching" });
     } finally {
-      lock.release();
+      lock.release({ unlink: true });
     }
+  }
+  // Lock files nobody holds are made again when needed (tryLock): not worth keeping.
+  for (const name of entries(paths.locks).filter((n) => n.endsWith(".lock"))) {
+    tryLock(join(paths.locks, name))?.release({ unlink: true });
   }
   for (const name of entries(paths.tmp)) {
     const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);

@@ -54,7 +54,7 @@ export async function pruneImages(dataDir: string, options: PruneOptions = {}): 
     result.orphans = pruneOrphans(paths, index, usage, now);
     result.bytesKept = entries.filter((e) => !doomed.includes(e)).reduce((sum, e) => sum + e.size, 0);
   } finally {
-    for (const lease of leases.values()) lease.release();
+    for (const [digest, lease] of leases) lease.release({ unlink: result.removed.some((r) => r.digest === digest) });
     index.close();
   }
   if (options.maxSize === undefined || options.olderThanMs !== undefined) {
@@ -99,7 +99,7 @@ function pruneOrphans(paths: CachePaths, index: ImageIndex, usage: ImageUsage, n
       rmSync(path, { force: true });
       removed.push({ path, size: info.size });
     } finally {
-      lease.release();
+      lease.release({ unlink: true });
     }
   }
   return removed;
@@ -122,7 +122,7 @@ function prunePartials(paths: CachePaths, cutoff: number): { path: string; size:
       rmSync(join(paths.partial, `${key}.json`), { force: true });
       removed.push({ path, size: info.size });
     } finally {
-      lock.release();
+      lock.release({ unlink: true });
     }
   }
   return removed;

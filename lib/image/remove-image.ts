@@ -53,7 +53,7 @@ export async function removeImage(dataDir: string, target: string, options: Remo
       if (instances.length > 0 && !options.force) throw inUse(blob.digest, instances);
       return { ...deleteBlob(index, blob), instances };
     } finally {
-      lease?.release();
+      lease?.release({ unlink: true });
     }
   } finally {
     index.close();

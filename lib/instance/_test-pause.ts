@@ -8,7 +8,10 @@ export type PausePoint = "claimed" | "prepared" | "started";
 
 export async function testPause(point: PausePoint, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env.TESTCLOUD_TEST_PAUSE !== point) return;
+  // A signal listener alone does not keep the process alive: the timer does.
+  const alive = setInterval(() => {}, 60_000);
   const resumed = new Promise<void>((resolve) => process.once("SIGUSR2", () => resolve()));
   process.stderr.write(`testcloud: test pause at ${point} (pid ${process.pid})\n`);
   await resumed;
+  clearInterval(alive);
 }

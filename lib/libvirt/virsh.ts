@@ -59,7 +59,8 @@ async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>):
   }
 }
 
-const UNREACHABLE = /failed to connect|Failed to connect socket|no connection driver|Connection refused/i;
+// The last four: the daemon went away in the middle of the call (a restart).
+const UNREACHABLE = /failed to connect|Failed to connect socket|no connection driver|Connection refused|End of file while reading data|Cannot recv data|Connection reset by peer|Broken pipe/i;
 const NO_DOMAIN = /Domain not found|failed to get domain/i;
 const NO_NETWORK = /Network not found|failed to get network/i;
 
@@ -180,31 +181,34 @@ export async function defineDomain(conn: Virsh, xmlPath: string): Promise<void> 
   await virsh(conn, ["define", xmlPath]);
 }
 
-export async function startDomain(conn: Virsh, name: string): Promise<void> {
-  await virsh(conn, ["start", name]);
+// The verbs below change a domain: callers name it by the UUID in their record (virsh
+// reads an all-digit name as a domain ID).
+
+export async function startDomain(conn: Virsh, uuid: string): Promise<void> {
+  await virsh(conn, ["start", uuid]);
 }
 
 /** Asks the guest to power off (ACPI); returns at once. */
-export async function shutdownDomain(conn: Virsh, name: string): Promise<void> {
-  await virsh(conn, ["shutdown", name]);
+export async function shutdownDomain(conn: Virsh, uuid: string): Promise<void> {
+  await virsh(conn, ["shutdown", uuid]);
 }
 
 /** Hard reset, like pressing the reset button. */
-export async function resetDomain(conn: Virsh, name: string): Promise<void> {
-  await virsh(conn, ["reset", name]);
+export async function resetDomain(conn: Virsh, uuid: string): Promise<void> {
+  await virsh(conn, ["reset", uuid]);
 }
 
 /** Hard power-off; a domain that is already off is not an error. */
-export async function destroyDomain(conn: Virsh, name: string): Promise<void> {
-  const result = await virsh(conn, ["destroy", name], true);
-  if (result.exitCode !== 0 && !/not running/i.test(result.stderr)) await virsh(conn, ["destroy", name]);
+export async function destroyDomain(conn: Virsh, uuid: string): Promise<void> {
+  const result = await virsh(conn, ["destroy", uuid], true);
+  if (result.exitCode !== 0 && !/not running/i.test(result.stderr)) await virsh(conn, ["destroy", uuid]);
 }
 
 /** Removes the domain definition; a domain that is already gone is not an error. */
-export async function undefineDomain(conn: Virsh, name: string): Promise<void> {
-  const result = await virsh(conn, ["undefine", "--nvram", name], true);
+export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
+  const result = await virsh(conn, ["undefine", "--nvram", uuid], true);
   if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) {
-    await virsh(conn, ["undefine", "--nvram", name]);
+    await virsh(conn, ["undefine", "--nvram", uuid]);
   }
 }
 
@@ -225,14 +229,8 @@ export async function networkLeases(conn: Virsh, network: string): Promise<Map<s
   return parseLeases((await virsh(conn, ["net-dhcp-leases", network])).stdout);
 }
 
-/** True when the domain carries testcloud's <metadata> element, i.e. testcloud made it. */
-export async function isOurDomain(conn: Virsh, name: string, namespace: string): Promise<boolean> {
-  const result = await virsh(conn, ["metadata", name, namespace], true);
-  return result.exitCode === 0 && result.stdout.trim() !== "";
-}
-
 /** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */
-export async function attachConsole(conn: Virsh, name: string): Promise<number> {
-  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", name], { stdio: ["inherit", "inherit", "inherit"] });
+export async function attachConsole(conn: Virsh, uuid: string): Promise<number> {
+  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"] });
   return proc.exited;
 }

@@ -44,6 +44,8 @@ describe("create with offline set", () => {
     expect(result.exitCode).toBe(4);
     expect(result.json.error).toMatchObject({ code: "E_NOT_CACHED", exitCode: 4 });
     expect(server.log).toEqual([]);
-    expect((await readdir(result.dataDir)).filter((entry) => entry !== "images")).toEqual([]);
+    // The data dir's own folders may exist; no instance may.
+    expect((await readdir(result.dataDir)).filter((entry) => entry !== "images" && entry !== "instances")).toEqual([]);
+    expect(await readdir(join(result.dataDir, "instances")).catch(() => [])).toEqual([]);
   });
 });

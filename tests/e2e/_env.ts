@@ -84,4 +84,4 @@ afterAll(async () => {
     }
   }
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 120_000);

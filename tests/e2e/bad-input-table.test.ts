@@ -111,7 +111,7 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["image pull of a qcow2 with an external data file", () => ["image", "pull", files.qcow2WithDataFile], {}, 6, "E_IMAGE_REFERENCES_FILE"],
   ["a plain-http URL of a host that is not local", () => ["create", "http://198.51.100.7/x.qcow2", "--network", NETWORK], {}, 6, "E_INSECURE_HTTP"],
   ["a vmdk image", () => ["create", files.vmdk, "--network", NETWORK], {}, 6, "E_IMAGE_FORMAT"],
-  ["an ftp:// URL", () => ["create", "ftp://127.0.0.1/x.qcow2", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],
+  ["an ftp:// URL", () => ["create", "ftp://127.0.0.1/x.qcow2", "--network", NETWORK], {}, 2, "E_USAGE"],
   ["an unknown distro shortcut", () => ["create", "nosuchdistro:1", "--network", NETWORK], {}, 2, "E_UNKNOWN_IMAGE"],
   ["a shortcut not in the cache, offline", () => ["create", "fedora:41", "--offline", "--network", NETWORK], {}, 4, "E_NOT_CACHED"],
   // create: provisioning inputs
@@ -133,7 +133,7 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["ssh to a stopped instance", () => ["ssh", stopped, "--", "true"], {}, 10, "E_NOT_RUNNING"],
   ["reset of a stopped instance", () => ["reset", stopped], {}, 10, "E_NOT_RUNNING"],
   ["wait for a stopped instance", () => ["wait", stopped, "--timeout", "5"], {}, 10, "E_NOT_RUNNING"],
-  ["console without --log under --json", () => ["console", stopped], {}, 2, "E_USAGE"],
+  ["console --log --lines that is not a number", () => ["console", stopped, "--log", "--lines", "ten"], {}, 2, "E_USAGE"],
   ["console --log --lines 0", () => ["console", stopped, "--log", "--lines", "0"], {}, 2, "E_USAGE"],
   ["shutdown with a word as --timeout", () => ["shutdown", stopped, "--timeout", "soon"], {}, 2, "E_USAGE"],
   ["wait --for something unknown", () => ["wait", stopped, "--for", "godot"], {}, 2, "E_USAGE"],
@@ -146,7 +146,7 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["image pull of a text file", () => ["image", "pull", files.text], {}, 6, "E_NOT_AN_IMAGE"],
   ["image pull with a malformed --sha256", () => ["image", "pull", tiny(), "--sha256", "xyz"], {}, 2, "E_USAGE"],
   ["image pull --offline of a shortcut not cached", argv("image", "pull", "debian:12", "--offline"), {}, 4, "E_NOT_CACHED"],
-  ["image remove of an unknown digest", argv("image", "remove", "0".repeat(64)), {}, 4, "E_IMAGE_NOT_FOUND"],
+  ["image remove of an unknown digest", argv("image", "remove", "0".repeat(64)), {}, 4, "E_NOT_CACHED"],
   ["image prune with a bad --older-than", argv("image", "prune", "--older-than", "soon"), {}, 2, "E_USAGE"],
   ["image prune with a bad --max-size", argv("image", "prune", "--max-size", "big"), {}, 2, "E_USAGE"],
   ["image resolve of an unknown distro", argv("image", "resolve", "nosuchdistro:1"), {}, 2, "E_UNKNOWN_IMAGE"],
@@ -174,7 +174,10 @@ describe("bad input through dist/testcloud", () => {
 
   test.each(cases)("%s → one line, documented exit code and error code, nothing left", async (_what, args, env, exitCode, code) => {
     const before = await snapshot();
-    const result = await cli([...args(), "--json"], env);
+    // --json goes before a "--": what follows it is the remote command's.
+    const words = args();
+    const dashes = words.includes("--") ? words.indexOf("--") : words.length;
+    const result = await cli([...words.slice(0, dashes), "--json", ...words.slice(dashes)], env);
     expect({ exitCode: result.exitCode, code: result.json?.error?.code }).toEqual({ exitCode, code });
     expect(result.json.error.exitCode).toBe(exitCode);
     expect(result.json.error.message).not.toContain("\n");

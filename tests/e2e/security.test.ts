@@ -106,6 +106,8 @@ describe("an instance's secrets are readable by root and QEMU only", () => {
 
 describe("a data dir testcloud cannot trust or write", () => {
   const scratch = mkdtempSync(join(tmpdir(), "tce2e-datadir-"));
+  // QEMU must traverse to a data dir under it: the check for that comes first otherwise.
+  chmodSync(scratch, 0o755);
   afterAll(() => {
     Bun.spawnSync(["umount", join(scratch, "ro")]);
     rmSync(scratch, { recursive: true, force: true });

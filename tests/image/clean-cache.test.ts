@@ -46,3 +46,36 @@ describe("cleanImageCache", () => {
     expect(cleanImageCache(await tempDir())).toEqual([]);
   });
 });
+
+describe("lock files", () => {
+  test("clean deletes lock files nobody holds and keeps a held one", async () => {
+    const { dataDir, paths } = await cacheWithDebris();
+    mkdirSync(paths.locks, { recursive: true });
+    const free = join(paths.locks, "free.lock");
+    tryLock(free)!.release();
+    const busy = tryLock(join(paths.locks, "busy.lock"))!;
+    try {
+      cleanImageCache(dataDir);
+      // (SQLite keeps a -journal beside a lock held exclusively.)
+      expect((await listDir(paths.locks)).filter((n) => n.endsWith(".lock"))).toEqual(["busy.lock"]);
+    } finally {
+      busy.release();
+    }
+  });
+
+  test("a lock deleted by its holder is never held by two processes at once", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "x.lock");
+    const first = tryLock(path)!;
+    // Opened before the holder deletes it: this handle is on the old inode.
+    const second = tryLock(path);
+    expect(second).toBeNull();
+    first.release({ unlink: true });
+    const third = tryLock(path)!;
+    expect(third).not.toBeNull();
+    // Whoever comes next finds the new file held.
+    expect(tryLock(path)).toBeNull();
+    third.release({ unlink: true });
+    expect(await listDir(dir)).toEqual([]);
+  });
+});

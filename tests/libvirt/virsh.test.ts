@@ -4,7 +4,6 @@ import {
   connect,
   destroyDomain,
   domainState,
-  isOurDomain,
   listDomains,
   networkActive,
   networkLeases,
@@ -110,7 +109,7 @@ describe("destroyDomain and undefineDomain", () => {
   });
 });
 
-describe("networkActive, networkLeases and isOurDomain", () => {
+describe("networkActive and networkLeases", () => {
   const netInfo = (active: string) =>
     `Name:           default\nUUID:           d7e22300-300a-4bb5-8b17-e0505da785d5\nActive:         ${active}\nPersistent:     yes\nAutostart:      no\nBridge:         virbr0\n\n`;
 
@@ -130,17 +129,6 @@ describe("networkActive, networkLeases and isOurDomain", () => {
     const result = await networkLeases(connect(URI, run), "tcnet");
     expect(run.calls[0]!.argv.slice(-2)).toEqual(["net-dhcp-leases", "tcnet"]);
     expect(result.get("52:54:00:aa:bb:cc")).toBe("192.168.250.10");
-  });
-
-  test("isOurDomain is true only when our metadata element is present", async () => {
-    const ours = fakeRunner(() => ({ stdout: "<instance>\n  <dir>/d</dir>\n</instance>\n" }));
-    const theirs = fakeRunner(() => ({
-      exitCode: 1,
-      stderr: "error: metadata not found: Requested metadata element is not present\n",
-    }));
-    expect(await isOurDomain(connect(URI, ours), "tiny", "urn:x")).toBe(true);
-    expect(await isOurDomain(connect(URI, theirs), "tiny", "urn:x")).toBe(false);
-    expect(ours.calls[0]!.argv.slice(-3)).toEqual(["metadata", "tiny", "urn:x"]);
   });
 });
 
