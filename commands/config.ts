@@ -8,5 +8,5 @@ export default defineAction({
   meta: { name: "config", description: "Show every effective setting, its value and where it came from" },
   args: { ...globalArgs },
   run: async (_args, globals) => settingRows(await commandConfig(globals)),
-  human: (rows: Row[]) => formatTable([["KEY", "VALUE", "ORIGIN"], ...rows.map((r) => [r.key, String(r.value), r.origin])]),
+  human: (rows: Row[]) => formatTable([["KEY", "VALUE", "ORIGIN"], ...rows.map((r) => [r.key, typeof r.value === "object" ? JSON.stringify(r.value) : String(r.value), r.origin])]),
 });

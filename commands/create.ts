@@ -1,3 +1,4 @@
+import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
 import { logger } from "../lib/cli/output.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
@@ -16,14 +17,10 @@ export default defineAction({
     image: { type: "positional", description: "Image: a path, file:// or http(s):// URL, or a distro shortcut such as fedora:41", required: true },
     name: { type: "string", alias: "n", description: "Instance name (default: a random readable name)" },
     network: { type: "string", description: "libvirt network name, or 'user' for user-mode networking" },
-    ram: { type: "string", description: "Memory in MiB (default 1024)" },
-    vcpus: { type: "string", description: "Number of virtual CPUs (default 2)" },
-    "disk-size": { type: "string", description: "Grow the disk to this size, e.g. 20G (the guest grows its root fs at boot)" },
     timeout: { type: "string", description: "Seconds to wait for the instance to be ready (default 300)" },
     wait: { type: "string", description: "Ready means: ssh (default) or cloud-init; --no-wait returns once started", valueHint: "ssh|cloud-init" },
     keep: { type: "boolean", description: "Keep a failed instance for inspection instead of removing it" },
     "dry-run": { type: "boolean", description: "Check everything and show what would be made; make nothing" },
-    vnc: { type: "boolean", description: "Add a VNC display on 127.0.0.1 (default: serial console only)" },
     user: { type: "string", description: "Login user created in the guest (default cloud-user)" },
     "user-data": { type: "string", description: "Your user-data: #cloud-config is merged with ours; scripts and MIME pass through", valueHint: "FILE" },
     "network-config": { type: "string", description: "NoCloud network-config (v1 or v2) for the guest", valueHint: "FILE" },
@@ -32,24 +29,21 @@ export default defineAction({
     ignition: { type: "string", description: "Provision with Ignition (fw_cfg) and merge this config into ours; CoreOS images use Ignition anyway", valueHint: "FILE" },
     password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only; visible in ps: prefer --password-file)" },
     "password-file": { type: "string", description: "Read the console password from the first line of FILE, or stdin for -", valueHint: "FILE" },
-    "virt-type": { type: "string", description: "Force kvm or qemu (TCG) (default: KVM only where it really works)", valueHint: "kvm|qemu" },
     arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
     offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it (default: the offline setting, false)" },
     "allow-insecure-http": { type: "boolean", description: "Allow plain http to hosts other than this one; nothing read over it counts as verified (default: the allowInsecureHttp setting, false)" },
+    // --ram, --vcpus, --firmware, --disk, --nic, --share, --tpm…: one per machine setting.
+    ...machineArgs(),
     ...globalArgs,
   },
   async run(args, globals, rawArgs): Promise<CreateResult | CreatePlan> {
     const s = (await commandConfig(globals, {
-      ram: args.ram,
-      vcpus: args.vcpus,
+      ...machineFlagValues(args, rawArgs),
       timeout: args.timeout,
       user: args.user,
       network: args.network,
-      virtType: args["virt-type"],
-      diskSize: args["disk-size"],
       wait: typeof args.wait === "string" ? args.wait : undefined, // --no-wait arrives as false
-      vnc: args.vnc,
       offline: args.offline,
       allowInsecureHttp: args["allow-insecure-http"],
     })).settings;
@@ -66,17 +60,13 @@ export default defineAction({
       image: args.image,
       name: args.name,
       network: effectiveNetwork({ ...s, connect: globals.uri }),
-      ramMiB: s.ram,
-      vcpus: s.vcpus,
-      diskSize: s.diskSize || undefined,
+      machine: s,
       timeoutS: s.timeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
-      vnc: s.vnc,
       user: s.user,
       uri: globals.uri,
       dataDir: globals.dataDir,
-      virtType: s.virtType === "auto" ? undefined : s.virtType,
       provisioning: { inputs, password },
       fetch: {
         arch: args.arch,
@@ -97,18 +87,6 @@ export default defineAction({
   },
   human: (result) => ("dryRun" in result ? formatPlan(result) : formatInstance(result)),
 });
-
-/** citty keeps only the last of a repeated flag; these may be given many times. */
-function repeated(rawArgs: string[], flag: string): string[] {
-  const values: string[] = [];
-  const end = rawArgs.includes("--") ? rawArgs.indexOf("--") : rawArgs.length;
-  for (let i = 0; i < end; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === flag && i + 1 < end) values.push(rawArgs[++i]!);
-    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
-  }
-  return values;
-}
 
 function formatPlan(plan: CreatePlan): string {
   return [`# dry run: nothing was created`, `# ${plan.paths.domainXml}`, plan.domainXml, `# user-data`, plan.userData, `# meta-data`, plan.metaData].join("\n");

@@ -14,7 +14,7 @@ import { defu } from "defu";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_decompress.ts";
 import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
-import { checkUrl, BASE_URLS, SCHEMA, type ScalarKey, type Settings } from "./_config-schema.ts";
+import { checkUrl, BASE_URLS, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
 import { dataDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
@@ -38,7 +38,7 @@ export interface LoadedConfig {
 }
 
 /** Flag values as parsed by citty: typed, or text checked like a variable's. */
-export type FlagValues = { [K in ScalarKey]?: Settings[K] | string };
+export type FlagValues = { [K in SettingKey]?: Settings[K] | string };
 
 /** Injection points; each defaults to the real process. */
 export interface LoadOptions {
@@ -73,8 +73,8 @@ export function applyFlags(config: LoadedConfig, flags: FlagValues, cwd = proces
 }
 
 /** One row per setting for `testcloud config`: stable keys, values, origins. */
-export function settingRows(config: LoadedConfig): { key: string; value: string | number | boolean; origin: Origin }[] {
-  const scalars = (Object.keys(SCHEMA) as ScalarKey[]).map((key) => ({
+export function settingRows(config: LoadedConfig): { key: string; value: unknown; origin: Origin }[] {
+  const scalars = (Object.keys(SCHEMA) as SettingKey[]).map((key) => ({
     key,
     value: config.settings[key],
     origin: config.origins[key] ?? "default",
@@ -102,8 +102,12 @@ export function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 function resolveLayers(layers: Layer[]): Omit<LoadedConfig, "warnings"> {
-  // defu gives precedence to its first argument: the last layer.
+  // defu gives precedence to its first argument: the last layer. It would join lists
+  // (--disk given in a file and on the command line): a list comes whole from one layer.
   const merged = defu({}, ...layers.map((l) => l.values).reverse()) as Partial<Settings>;
+  for (const { values } of layers) {
+    for (const [key, value] of Object.entries(values)) if (Array.isArray(value)) (merged as Record<string, unknown>)[key] = value;
+  }
   const origins: Record<string, Origin> = {};
   for (const { origin, values } of layers) {
     for (const key of Object.keys(values)) {
@@ -132,6 +136,13 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     defaultNetwork: "default",
     virtType: "auto",
     vnc: false,
+    machine: "q35",
+    firmware: "bios",
+    cpu: "auto",
+    tpm: false,
+    disk: [],
+    nic: [],
+    share: [],
     connect: uid === 0 ? "qemu:///system" : "qemu:///session",
     dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),
     imageDir: "",
@@ -183,7 +194,7 @@ async function fileLayer(path: string): Promise<Layer | null> {
   const values: Partial<Settings> = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "baseUrls") values.baseUrls = baseUrlTable(value, path);
-    else if (Object.hasOwn(SCHEMA, key)) setChecked(values, key as ScalarKey, value, `"${path}"`);
+    else if (Object.hasOwn(SCHEMA, key)) setChecked(values, key as SettingKey, value, `"${path}"`);
     else throw configError(`Invalid config: "${path}": unknown key "${key}"${suggest(key)}`);
   }
   return { origin: path, values };
@@ -216,7 +227,7 @@ function isTable(value: unknown): value is Record<string, unknown> {
 
 function envLayers(env: NodeJS.ProcessEnv, cwd: string): Layer[] {
   const layers: Layer[] = [];
-  for (const [key, spec] of Object.entries(SCHEMA) as [ScalarKey, (typeof SCHEMA)[ScalarKey]][]) {
+  for (const [key, spec] of Object.entries(SCHEMA) as [SettingKey, (typeof SCHEMA)[SettingKey]][]) {
     const text = env[spec.env];
     // An empty variable counts as unset, as the shell idiom `VAR= cmd` intends.
     if (text === undefined || text === "") continue;
@@ -241,7 +252,7 @@ function mirrorsLayer(env: NodeJS.ProcessEnv): Layer | null {
 
 function flagLayers(flags: FlagValues, cwd: string): Layer[] {
   const layers: Layer[] = [];
-  for (const [key, raw] of Object.entries(flags) as [ScalarKey, unknown][]) {
+  for (const [key, raw] of Object.entries(flags) as [SettingKey, unknown][]) {
     if (raw === undefined) continue;
     const spec = SCHEMA[key];
     if (!spec) throw new Error(`applyFlags: unknown setting "${key}"`);
@@ -256,18 +267,18 @@ function flagLayers(flags: FlagValues, cwd: string): Layer[] {
 }
 
 /** Text from a variable or flag; relative paths resolve against the working directory, as a shell user expects. */
-function pathFromText(key: ScalarKey, text: string, cwd: string): unknown {
+function pathFromText(key: SettingKey, text: string, cwd: string): unknown {
   if (key === "dataDir" || key === "imageDir") return resolve(cwd, text);
   return SCHEMA[key].fromText(text);
 }
 
-function scalarLayer(key: ScalarKey, value: unknown, origin: Origin, where: string): Layer {
+function scalarLayer(key: SettingKey, value: unknown, origin: Origin, where: string): Layer {
   const values: Partial<Settings> = {};
   setChecked(values, key, value, where);
   return { origin, values };
 }
 
-function setChecked(values: Partial<Settings>, key: ScalarKey, value: unknown, where: string): void {
+function setChecked(values: Partial<Settings>, key: SettingKey, value: unknown, where: string): void {
   const spec = SCHEMA[key];
   const checked = spec.check(value);
   if (checked === undefined) {

@@ -60,18 +60,25 @@ export async function storeSeed(paths: InstancePaths, seed: SeedFiles): Promise<
   await writeSeed(paths.seed, seed);
 }
 
-/** The domain XML of an instance. */
-export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir: string, vnc = false): string {
+/** The domain XML of an instance: its machine, and where its files are. */
+export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir: string): string {
+  const { machine } = record;
   return renderDomainXml({
-    ...record,
+    name: record.name,
     uuid: record.uuid,
-    overlay: paths.overlay,
-    seed: record.provisioning === "ignition" ? undefined : paths.seed,
-    ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
-    consoleLog: paths.consoleLog,
+    createdAt: record.createdAt,
     instanceDir: paths.dir,
     dataDir,
-    vnc,
+    machine,
+    files: {
+      rootDisk: paths.overlay,
+      seed: record.provisioning === "ignition" ? undefined : paths.seed,
+      ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
+      consoleLog: paths.consoleLog,
+      nvram: paths.nvram,
+      disks: machine.disks.map((_, i) => paths.disk(i)),
+      shareHelpers: machine.shares.map((s) => (s.readonly ? paths.shareHelper(s.tag) : undefined)),
+    },
   });
 }
 

@@ -1,3 +1,4 @@
+import { sshNic, sshPort, type Machine } from "../machine/machine.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
 import { shellQuote, sshArgv, type SshTarget } from "../host/ssh.ts";
 
@@ -16,6 +17,8 @@ export interface InstanceInfo {
   virtType: string;
   ramMiB: number;
   vcpus: number;
+  /** The whole machine (lib/machine/machine.ts); null for an instance without a record. */
+  machine: Machine | null;
   image: { source: string; digest: string; path: string } | null;
   paths: { dir: string; overlay: string; seed: string; consoleLog: string };
   createdAt: string | null;
@@ -27,7 +30,7 @@ export interface InstanceInfo {
 export function sshTarget(record: InstanceRecord, paths: InstancePaths, ip: string): SshTarget {
   return {
     host: ip,
-    port: record.network.mode === "user" ? record.network.sshPort : 22,
+    port: sshPort(record.machine),
     user: record.user,
     keyPath: paths.key,
     knownHostsPath: paths.knownHosts,
@@ -47,16 +50,17 @@ export function describe(
     name: record.name,
     state,
     ip,
-    sshPort: record.network.mode === "user" ? record.network.sshPort : 22,
+    sshPort: sshPort(record.machine),
     user: record.user,
     keyPath: paths.key,
     knownHostsPath: paths.knownHosts,
     sshCommand: target ? sshArgv(target).map(shellQuote).join(" ") : null,
     uri: record.uri,
-    network: record.network.mode === "user" ? "user" : record.network.name,
-    virtType: record.virtType,
-    ramMiB: record.ramMiB,
-    vcpus: record.vcpus,
+    network: sshNic(record.machine).network,
+    virtType: record.machine.virtType,
+    ramMiB: record.machine.memoryMiB,
+    vcpus: record.machine.vcpus,
+    machine: record.machine,
     image: record.image,
     paths: { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog },
     createdAt: record.createdAt,
@@ -80,6 +84,7 @@ export function describeOrphan(name: string, uri: string, state: string, dir: st
     virtType: "",
     ramMiB: 0,
     vcpus: 0,
+    machine: null,
     image: null,
     paths: { dir, overlay: "", seed: "", consoleLog: "" },
     createdAt: null,

@@ -1,3 +1,4 @@
+import { sshNic, userMode } from "../machine/machine.ts";
 import { domainTitle } from "../libvirt/domain-xml.ts";
 import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
@@ -27,7 +28,8 @@ export async function listInstances(conn: Virsh, dataDir: string): Promise<Insta
     const state = byUuid.get(record.uuid) ?? "missing";
     let ip: string | null = null;
     if (state === "running") {
-      ip = record.network.mode === "user" ? "127.0.0.1" : (leases.get(record.mac.toLowerCase()) ?? null);
+      const nic = sshNic(record.machine);
+      ip = nic.network === "user" ? "127.0.0.1" : (leases.get(nic.mac.toLowerCase()) ?? null);
     }
     const paths = instancePaths(dataDir, record.name);
     const info = describe(record, paths, state, ip);
@@ -53,7 +55,7 @@ function incomplete(conn: Virsh, dataDir: string, name: string, state: string | 
 async function leasesByNetwork(conn: Virsh, records: InstanceRecord[], stateByUuid: Map<string, string>) {
   const networks = new Set<string>();
   for (const r of records) {
-    if (r.network.mode === "network" && stateByUuid.get(r.uuid) === "running") networks.add(r.network.name);
+    if (!userMode(r.machine) && stateByUuid.get(r.uuid) === "running") networks.add(sshNic(r.machine).network);
   }
   const all = new Map<string, string>();
   for (const leases of await Promise.all([...networks].map((n) => networkLeases(conn, n).catch(() => new Map())))) {

@@ -6,7 +6,8 @@ import { parseReference } from "../image/parse-reference.ts";
 import { NotFoundError } from "../errors.ts";
 import { connect } from "../libvirt/virsh.ts";
 import type { CreateOptions } from "./create-instance.ts";
-import { newRecord, preflight } from "./create-instance.ts";
+import { newRecord } from "./create-instance.ts";
+import { preflight } from "./preflight.ts";
 import { randomName, validateName } from "./names.ts";
 import { domainXml, makeKeys, renderSeed, storeIgnition } from "./_prepare.ts";
 import { instancePaths, type InstanceRecord } from "./state.ts";
@@ -31,7 +32,7 @@ export interface CreatePlan {
 /** Runs every check of `create` and renders its files, without creating or downloading anything. */
 export async function planInstance(options: CreateOptions): Promise<CreatePlan> {
   const name = validateName(options.name ?? randomName());
-  const network = await preflight(connect(options.uri, options.run), name, options);
+  const machine = await preflight(connect(options.uri, options.run), name, options);
   const ref = parseReference(options.image);
   let info: { format: string; virtualSize: number } | null = null;
   if (ref.kind === "file") {
@@ -43,10 +44,10 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
   }
   const paths = instancePaths(options.dataDir, name);
   const source = ref.kind === "url" ? ref.url : ref.kind === "file" ? `file://${ref.path}` : options.image;
-  const record = newRecord(name, options, { source, digest: "", path: "" }, {
-    mac: "52:54:00:00:00:00",
-    network: network === "user" ? { mode: "user", sshPort: 0 } : network,
-  });
+  // MACs and the ssh port are chosen when the instance is made.
+  machine.nics.forEach((nic, i) => (nic.mac = `52:54:00:00:00:${i.toString(16).padStart(2, "0")}`));
+  if (machine.nics[0]!.network === "user") machine.nics[0]!.sshPort = 0;
+  const record = newRecord(name, options, { source, digest: "", path: "" }, machine);
   // Keys are generated for real so the user-data is exactly what create would send, then thrown away.
   const keys = makeKeys(record);
   const scratch = await mkdtemp(join(tmpdir(), "testcloud-plan-"));
@@ -64,7 +65,7 @@ export async function planInstance(options: CreateOptions): Promise<CreatePlan> 
       image: { reference: options.image, kind: ref.kind, format: info?.format ?? null, virtualSize: info?.virtualSize ?? null },
       record,
       paths,
-      domainXml: domainXml(record, paths, options.dataDir, record.vnc),
+      domainXml: domainXml(record, paths, options.dataDir),
       userData: seed.userData,
       metaData: seed.metaData,
       vendorData: seed.vendorData ?? null,

@@ -1,3 +1,4 @@
+import { sshNic } from "../machine/machine.ts";
 import { StateError } from "../errors.ts";
 import type { SshTarget } from "../host/ssh.ts";
 import { networkLeases, type Virsh } from "../libvirt/virsh.ts";
@@ -15,8 +16,9 @@ export async function resolveSshTarget(conn: Virsh, dataDir: string, name: strin
 
 /** The address ssh reaches the guest at: 127.0.0.1 in user mode, else its DHCP lease. */
 export async function instanceIp(conn: Virsh, { record }: LoadedInstance): Promise<string | null> {
-  if (record.network.mode === "user") return "127.0.0.1";
-  return (await networkLeases(conn, record.network.name)).get(record.mac.toLowerCase()) ?? null;
+  const nic = sshNic(record.machine);
+  if (nic.network === "user") return "127.0.0.1";
+  return (await networkLeases(conn, nic.network)).get(nic.mac.toLowerCase()) ?? null;
 }
 
 /** Throws a StateError unless the domain is running. */

@@ -1,9 +1,8 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { VirtType } from "../host/detect-virt.ts";
 import { instanceDir } from "../host/paths.ts";
-import type { NetworkSpec } from "../libvirt/domain-xml.ts";
+import type { Machine } from "../machine/machine.ts";
 
 /** What testcloud remembers about an instance, in `<instance dir>/instance.json`. */
 export interface InstanceRecord {
@@ -13,13 +12,8 @@ export interface InstanceRecord {
   createdAt: string;
   user: string;
   image: { source: string; digest: string; path: string };
-  ramMiB: number;
-  vcpus: number;
-  virtType: VirtType;
-  mac: string;
-  network: NetworkSpec;
-  diskSize: number;
-  vnc: boolean;
+  /** The whole machine, as the domain XML was made from it. */
+  machine: Machine;
   /** How the guest is provisioned: a NoCloud seed disk, or Ignition through fw_cfg (CoreOS). */
   provisioning?: "nocloud" | "ignition";
 }
@@ -40,6 +34,11 @@ export function instancePaths(dataDir: string, name: string) {
     metaData: join(dir, "meta-data"),
     userData: join(dir, "user-data"),
     ignition: join(dir, "config.ign"),
+    nvram: join(dir, "nvram.fd"),
+    /** The extra disk at index i of machine.disks. */
+    disk: (i: number) => join(dir, `disk${i + 1}.qcow2`),
+    /** The virtiofsd wrapper of a read-only share (tags are checked: letters, digits, "-", "_"). */
+    shareHelper: (tag: string) => join(dir, `virtiofsd-${tag}`),
   };
 }
 
@@ -61,7 +60,7 @@ export async function readRecord(dataDir: string, name: string): Promise<Instanc
   const file = Bun.file(instancePaths(dataDir, name).record);
   if (!(await file.exists())) return null;
   try {
-    return (await file.json()) as InstanceRecord;
+    return upgradeRecord(await file.json());
   } catch {
     return null;
   }
@@ -71,4 +70,18 @@ export async function readRecord(dataDir: string, name: string): Promise<Instanc
 export async function instanceNames(dataDir: string): Promise<string[]> {
   const entries = await readdir(join(dataDir, "instances"), { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** A record written before the machine description (0.1: ramMiB, vcpus, mac, network…) reads as one with it. */
+function upgradeRecord(raw: InstanceRecord & Record<string, any>): InstanceRecord {
+  if (raw.machine) return raw;
+  const { ramMiB, vcpus, virtType, mac, network, diskSize, vnc, ...rest } = raw;
+  const nic = network?.mode === "user" ? { network: "user", mac, sshPort: network.sshPort } : { network: network?.name, mac };
+  return {
+    ...rest,
+    machine: {
+      arch: "x86_64", type: "q35", firmware: "bios", virtType, cpu: "auto", memoryMiB: ramMiB, vcpus,
+      rootDiskSize: diskSize ?? 0, disks: [], nics: [nic], shares: [], tpm: false, graphics: vnc ? "vnc" : "none",
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { sshPort } from "../machine/machine.ts";
 import { StateError, TimeoutError } from "../errors.ts";
 import { sshArgv } from "../host/ssh.ts";
 import { run as defaultRun, type Runner } from "../host/run.ts";
@@ -44,7 +45,7 @@ export async function waitInstance(
   return {
     name,
     ip: ready.ip,
-    sshPort: record.network.mode === "user" ? record.network.sshPort : 22,
+    sshPort: sshPort(record.machine),
     waitedFor: options.for,
     readyMs: Math.round(performance.now() - start),
     cloudInit,

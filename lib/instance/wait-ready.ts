@@ -1,3 +1,4 @@
+import { sshNic, userMode } from "../machine/machine.ts";
 import { InterruptedError, LibvirtUnavailableError, StateError, TimeoutError } from "../errors.ts";
 import { probeSsh } from "../host/ssh.ts";
 import { sshBanner } from "../host/ssh-banner.ts";
@@ -36,7 +37,7 @@ export async function waitReady(
   const deadline = start + options.timeoutMs;
   const elapsed = () => Math.round(performance.now() - start);
   let phase = "waiting for an IP address";
-  let ip: string | null = record.network.mode === "user" ? "127.0.0.1" : null;
+  let ip: string | null = userMode(record.machine) ? "127.0.0.1" : null;
   let ipMs = ip ? 0 : -1;
   const pollMs = options.pollMs ?? 100;
   let aliveCheckedAt = -Infinity;
@@ -73,7 +74,7 @@ export async function waitReady(
       // waiting for the greeting too would add a process start in the guest (slow under TCG).
       const banner = await sshBanner(ip, target.port, {
         connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
-        connectIsEnough: record.network.mode === "network",
+        connectIsEnough: !userMode(record.machine),
       });
       silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
       if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
@@ -85,7 +86,7 @@ export async function waitReady(
         `Instance "${record.name}" not ready after ${Math.round(options.timeoutMs / 1000)} s: ${phase}`,
         {
           code: "E_TIMEOUT_BOOT",
-          hint: `raise --timeout (the guest runs under ${record.virtType === "kvm" ? "KVM" : "TCG emulation"}); the serial console's last lines are shown above`,
+          hint: `raise --timeout (the guest runs under ${record.machine.virtType === "kvm" ? "KVM" : "TCG emulation"}); the serial console's last lines are shown above`,
           detail: await consoleTail(paths.consoleLog),
         },
       );
@@ -95,8 +96,9 @@ export async function waitReady(
 }
 
 async function leaseFor(conn: Virsh, record: InstanceRecord): Promise<string | null> {
-  if (record.network.mode !== "network") return "127.0.0.1";
-  return (await networkLeases(conn, record.network.name)).get(record.mac.toLowerCase()) ?? null;
+  const nic = sshNic(record.machine);
+  if (nic.network === "user") return "127.0.0.1";
+  return (await networkLeases(conn, nic.network)).get(nic.mac.toLowerCase()) ?? null;
 }
 
 async function assertAlive(conn: Virsh, record: InstanceRecord, paths: InstancePaths, phase: string) {

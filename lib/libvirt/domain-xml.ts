@@ -1,36 +1,37 @@
-import type { VirtType } from "../host/detect-virt.ts";
+import type { ExtraDisk, Machine, Nic, Share } from "../machine/machine.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
 import { fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
+import { qemuArgs } from "./_qemu-args.ts";
 
 /** XML namespace of testcloud's own <metadata> element; `list` finds our domains by it. */
 export const METADATA_NS = "https://github.com/testcloud/testcloud/xmlns/instance/1";
 
-/** How the guest's NIC reaches the host. */
-export type NetworkSpec =
-  | { mode: "network"; name: string }
-  | { mode: "user"; sshPort: number };
-
-/** Everything the domain XML is made from. */
-export interface DomainSpec {
-  name: string;
-  uuid: string;
-  virtType: VirtType;
-  ramMiB: number;
-  vcpus: number;
-  overlay: string;
+/** The files of an instance the domain refers to, all in its directory. */
+export interface DomainFiles {
+  rootDisk: string;
   /** The NoCloud seed disk; absent for Ignition guests. */
   seed?: string;
   /** An Ignition config handed to the guest through QEMU fw_cfg (CoreOS). */
   ignition?: string;
   consoleLog: string;
-  mac: string;
-  network: NetworkSpec;
-  instanceDir: string;
+  /** The per-instance copy of the UEFI variables (made by libvirt from the template). */
+  nvram: string;
+  /** One per machine.disks entry, in its order. */
+  disks: string[];
+  /** Per share: the virtiofsd wrapper that serves it read-only, or undefined. */
+  shareHelpers: (string | undefined)[];
+}
+
+/** Everything the domain XML is made from. */
+export interface DomainSpec {
+  name: string;
+  uuid: string;
   createdAt: string;
-  /** Adds a VNC display on 127.0.0.1; headless (serial only) otherwise. */
-  vnc?: boolean;
+  instanceDir: string;
   /** testcloud's data dir, recorded in the title. */
   dataDir: string;
+  machine: Machine;
+  files: DomainFiles;
 }
 
 /**
@@ -43,102 +44,130 @@ export function domainTitle(dataDir: string): string {
 
 /** Renders the libvirt domain XML of an instance; every value is escaped. */
 export function renderDomainXml(spec: DomainSpec): string {
+  const { machine: m } = spec;
+  const args = qemuArgs(m, spec.files);
   const root = el(
     "domain",
-    {
-      type: spec.virtType,
-      "xmlns:qemu": spec.network.mode === "user" ? "http://libvirt.org/schemas/domain/qemu/1.0" : undefined,
-    },
+    { type: m.virtType, "xmlns:qemu": args.length ? "http://libvirt.org/schemas/domain/qemu/1.0" : undefined },
     el("name", {}, spec.name),
     el("uuid", {}, spec.uuid),
     el("title", {}, domainTitle(spec.dataDir)),
     el("metadata", {}, metadata(spec)),
-    el("memory", { unit: "MiB" }, String(spec.ramMiB)),
-    el("vcpu", {}, String(spec.vcpus)),
-    el(
-      "os",
-      {},
-      el("type", { arch: "x86_64", machine: "q35" }, "hvm"),
-      el("boot", { dev: "hd" }),
-      // Without graphics, SeaBIOS messages ("No bootable device") only reach the log via serial.
-      el("bios", { useserial: "yes" }),
-    ),
-    el("features", {}, el("acpi"), el("apic")),
-    cpu(spec.virtType),
+    el("memory", { unit: "MiB" }, String(m.memoryMiB)),
+    el("vcpu", {}, String(m.vcpus)),
+    // virtiofs needs guest memory the daemon can map.
+    m.shares.length > 0 && el("memoryBacking", {}, el("source", { type: "memfd" }), el("access", { mode: "shared" })),
+    os(m, spec.files),
+    el("features", {}, el("acpi"), el("apic"), m.loader?.secure && el("smm", { state: "on" })),
+    cpu(m),
     el("clock", { offset: "utc" }),
     el("on_poweroff", {}, "destroy"),
     el("on_reboot", {}, "restart"),
     el("on_crash", {}, "destroy"),
-    devices(spec),
-    spec.ignition !== undefined && fwcfgSysinfo({ [IGNITION_FW_CFG]: spec.ignition }),
-    spec.network.mode === "user" && userNetArgs(spec.mac, spec.network.sshPort),
+    devices(m, spec.files),
+    spec.files.ignition !== undefined && fwcfgSysinfo({ [IGNITION_FW_CFG]: spec.files.ignition }),
+    args.length > 0 && el("qemu:commandline", {}, ...args.map((value) => el("qemu:arg", { value }))),
   );
   return renderXml(root) + "\n";
 }
 
 function metadata(spec: DomainSpec): XmlNode {
+  return el("tc:instance", { "xmlns:tc": METADATA_NS }, el("tc:dir", {}, spec.instanceDir), el("tc:created", {}, spec.createdAt));
+}
+
+function os(m: Machine, files: DomainFiles): XmlNode {
   return el(
-    "tc:instance",
-    { "xmlns:tc": METADATA_NS },
-    el("tc:dir", {}, spec.instanceDir),
-    el("tc:created", {}, spec.createdAt),
+    "os",
+    {},
+    el("type", { arch: m.arch, machine: m.type }, "hvm"),
+    m.loader && el("loader", { readonly: "yes", secure: m.loader.secure ? "yes" : "no", type: "pflash" }, m.loader.code),
+    m.loader && el("nvram", { template: m.loader.varsTemplate }, files.nvram),
+    el("boot", { dev: "hd" }),
+    // Without graphics, SeaBIOS messages ("No bootable device") only reach the log via serial.
+    !m.loader && el("bios", { useserial: "yes" }),
   );
 }
 
-function cpu(virtType: VirtType): XmlNode {
+function cpu(m: Machine): XmlNode {
+  if (m.cpu !== "auto") return el("cpu", { mode: "custom", match: "exact", check: "none" }, el("model", { fallback: "forbid" }, m.cpu));
   // Under TCG "maximum" enables every feature QEMU can emulate, so images built
   // for x86-64-v2/v3 (RHEL 9/10) boot; qemu64 would not.
-  if (virtType === "kvm") return el("cpu", { mode: "host-passthrough", migratable: "off" });
+  if (m.virtType === "kvm") return el("cpu", { mode: "host-passthrough", migratable: "off" });
   return el("cpu", { mode: "maximum", check: "none" });
 }
 
-function devices(spec: DomainSpec): XmlNode {
+function devices(m: Machine, files: DomainFiles): XmlNode {
+  const scsi = m.disks.some((d) => d.bus === "scsi");
   return el(
     "devices",
     {},
-    disk(spec.overlay, "qcow2", "vda"),
-    spec.seed !== undefined && disk(spec.seed, "raw", "vdb", true),
-    spec.network.mode === "network" &&
-      el(
-        "interface",
-        { type: "network" },
-        el("source", { network: spec.network.name }),
-        el("mac", { address: spec.mac }),
-        el("model", { type: "virtio" }),
-        // The iPXE option ROM only slows the boot of a disk image.
-        el("rom", { enabled: "no" }),
-      ),
+    disk(files.rootDisk, "qcow2", "vda", "virtio"),
+    files.seed !== undefined && disk(files.seed, "raw", "vdb", "virtio", { readonly: true }),
+    ...m.disks.map((d, i) => d.bus !== "nvme" && extraDisk(d, files.disks[i]!, i, m.disks)),
+    scsi && el("controller", { type: "scsi", index: "0", model: "virtio-scsi" }),
+    // The first user-mode NIC forwards ssh: it is a QEMU argument (see _qemu-args.ts).
+    ...m.nics.map((nic, i) => !(i === 0 && nic.network === "user") && iface(nic, m)),
+    ...m.shares.map((share, i) => filesystem(share, files.shareHelpers[i])),
     // A pty serial keeps `virsh console` working; virtlogd copies it to the log file.
-    el("serial", { type: "pty" }, el("log", { file: spec.consoleLog, append: "off" }), el("target", { port: 0 })),
+    el("serial", { type: "pty" }, el("log", { file: files.consoleLog, append: "off" }), el("target", { port: 0 })),
     el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
     el("rng", { model: "virtio" }, el("backend", { model: "random" }, "/dev/urandom")),
-    spec.vnc && el("graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" }, el("listen", { type: "address", address: "127.0.0.1" })),
-    spec.vnc && el("video", {}, el("model", { type: "virtio" })),
+    m.tpm && el("tpm", { model: "tpm-crb" }, el("backend", { type: "emulator", version: "2.0" })),
+    m.graphics === "vnc" && el("graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" }, el("listen", { type: "address", address: "127.0.0.1" })),
+    m.graphics === "vnc" && el("video", {}, el("model", { type: "virtio" })),
     el("memballoon", { model: "none" }),
   );
 }
 
-function disk(path: string, format: string, target: string, readonly = false): XmlNode {
+function disk(path: string, format: string, target: string, bus: string, extra: { readonly?: boolean; serial?: string } = {}): XmlNode {
   return el(
     "disk",
     { type: "file", device: "disk" },
     el("driver", { name: "qemu", type: format, discard: format === "qcow2" ? "unmap" : undefined }),
     el("source", { file: path }),
-    el("target", { dev: target, bus: "virtio" }),
-    readonly && el("readonly"),
+    el("target", { dev: target, bus }),
+    extra.serial !== undefined && el("serial", {}, extra.serial),
+    extra.readonly && el("readonly"),
   );
 }
 
-/** User-mode networking through qemu args: libvirt 9 has no passt backend here. */
-function userNetArgs(mac: string, sshPort: number): XmlNode {
-  // restrict=on: the guest reaches nothing but the forwarded port; 127.0.0.1 keeps ssh off the LAN.
-  const netdev = `user,id=tcnet0,restrict=on,hostfwd=tcp:127.0.0.1:${sshPort}-:22`;
-  // QEMU sees these args before libvirt's devices; a fixed slot far above the
-  // root ports libvirt assigns from 0x1 up keeps the two from colliding.
-  const device = `virtio-net-pci,netdev=tcnet0,mac=${mac},romfile=,bus=pcie.0,addr=0x10`;
+/** An empty disk on virtio (vdc, vdd, …) or SCSI (sda, sdb, …), named by its serial. */
+function extraDisk(d: ExtraDisk, path: string, index: number, all: ExtraDisk[]): XmlNode {
+  const onBus = all.slice(0, index).filter((o) => o.bus === d.bus).length;
+  const target = d.bus === "scsi" ? `sd${driveLetters(onBus)}` : `vd${driveLetters(onBus + 2)}`;
+  return disk(path, "qcow2", target, d.bus, { serial: d.serial });
+}
+
+/** 0 → a, 25 → z, 26 → aa: how Linux names the 27th disk. */
+function driveLetters(n: number): string {
+  return (n >= 26 ? driveLetters(Math.floor(n / 26) - 1) : "") + String.fromCharCode(97 + (n % 26));
+}
+
+function iface(nic: Nic, m: Machine): XmlNode {
   return el(
-    "qemu:commandline",
-    {},
-    ...["-netdev", netdev, "-device", device].map((value) => el("qemu:arg", { value })),
+    "interface",
+    { type: nic.network === "user" ? "user" : "network" },
+    nic.network !== "user" && el("source", { network: nic.network }),
+    el("mac", { address: nic.mac }),
+    el("model", { type: nicModel(m) }),
+    // The iPXE option ROM only slows the boot of a disk image.
+    el("rom", { enabled: "no" }),
+  );
+}
+
+/** virtio-net, or e1000 on the pc machine type: its guests (el6/el7 era) may lack virtio. */
+export function nicModel(m: Machine): "virtio" | "e1000" {
+  return m.type === "pc" ? "e1000" : "virtio";
+}
+
+function filesystem(share: Share, helper: string | undefined): XmlNode {
+  return el(
+    "filesystem",
+    { type: "mount", accessmode: "passthrough" },
+    el("driver", { type: "virtiofs", queue: "1024" }),
+    // libvirt 9 has no read-only virtiofs: a wrapper serves a read-only bind mount instead.
+    helper !== undefined && el("binary", { path: helper }),
+    el("source", { dir: share.hostDir }),
+    el("target", { dir: share.tag }),
   );
 }

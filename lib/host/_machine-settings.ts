@@ -1,0 +1,149 @@
+/**
+ * The settings that describe the machine (lib/machine/machine.ts): one row each, with its
+ * check, its `create` flag and how it sets the machine. lib/host/_config-schema.ts takes
+ * them into the schema (so config files and TESTCLOUD_* read them), commands/create.ts
+ * makes its flags from them, and `apply` puts the value into the Machine.
+ */
+import { isAbsolute } from "node:path";
+import type { DiskBus, ExtraDisk, Machine, Share } from "../machine/machine.ts";
+import { parseSize } from "./parse-size.ts";
+import { bool, list, oneOf, size, text, wholeNumber } from "./_setting-kinds.ts";
+
+/** The machine settings' values, after layering. */
+export interface MachineSettings {
+  ram: number;
+  vcpus: number;
+  /** Bytes; 0 keeps the image's own virtual size. */
+  diskSize: number;
+  virtType: "auto" | "kvm" | "qemu";
+  vnc: boolean;
+  machine: Machine["type"];
+  firmware: Machine["firmware"];
+  cpu: string;
+  tpm: boolean;
+  disk: ExtraDisk[];
+  /** More NICs: a libvirt network name or "user" each. */
+  nic: string[];
+  share: Share[];
+}
+
+/** One machine setting: its kind, its create flag's help, and where its value goes. */
+export interface MachineRow<K extends keyof MachineSettings> {
+  expected: string;
+  check: (value: unknown) => unknown;
+  fromText: (text: string) => unknown;
+  description: string;
+  valueHint?: string;
+  /** A flag given once per item (--disk A --disk B). */
+  repeatable?: true;
+  /** A switch (--tpm, --no-tpm) rather than a flag with a value. */
+  boolean?: true;
+  apply: (machine: Machine, value: MachineSettings[K]) => void;
+}
+
+const BUSES: DiskBus[] = ["virtio", "scsi", "nvme"];
+const SERIAL = /^[A-Za-z0-9_.-]{1,20}$/;
+const TAG = /^[A-Za-z0-9_-]{1,36}$/;
+
+/** `SIZE[,serial=S][,bus=virtio|scsi|nvme]`; an empty serial is filled in at create. */
+export function parseDiskSpec(spec: string): ExtraDisk | undefined {
+  const [sizeText, ...options] = spec.split(",");
+  let sizeBytes: number;
+  try {
+    sizeBytes = parseSize(sizeText ?? "", "--disk");
+  } catch {
+    return undefined;
+  }
+  const disk: ExtraDisk = { sizeBytes, serial: "", bus: "virtio" };
+  for (const option of options) {
+    const [key, value = ""] = option.split("=", 2) as [string, string?];
+    if (key === "serial" && SERIAL.test(value)) disk.serial = value;
+    else if (key === "bus" && (BUSES as string[]).includes(value)) disk.bus = value as DiskBus;
+    else return undefined;
+  }
+  return disk;
+}
+
+/** `HOSTDIR[:TAG][:ro]`: an absolute directory; the tag defaults to its last name. */
+export function parseShareSpec(spec: string): Share | undefined {
+  const parts = spec.split(":");
+  const readonly = parts.length > 1 && parts.at(-1) === "ro";
+  if (readonly) parts.pop();
+  if (parts.length > 2) return undefined;
+  const [hostDir = "", given] = parts;
+  const tag = given ?? hostDir.replace(/\/+$/, "").split("/").at(-1) ?? "";
+  if (!isAbsolute(hostDir) || !TAG.test(tag)) return undefined;
+  return { hostDir, tag, readonly };
+}
+
+const spec = <T>(parse: (text: string) => T | undefined, expected: string) => ({
+  expected,
+  check: (v: unknown) => (typeof v === "string" ? parse(v) : undefined),
+  fromText: text,
+});
+
+/** The rows: insertion order is the order `testcloud config` and `create --help` list them. */
+export const MACHINE_ROWS: { [K in keyof MachineSettings]: MachineRow<K> } = {
+  ram: {
+    ...wholeNumber(64, "a whole number of MiB, at least 64"),
+    description: "Memory in MiB (default 1024)",
+    apply: (m, v) => (m.memoryMiB = v),
+  },
+  vcpus: {
+    ...wholeNumber(1, "a whole number, at least 1"),
+    description: "Number of virtual CPUs (default 2)",
+    apply: (m, v) => (m.vcpus = v),
+  },
+  diskSize: {
+    ...size,
+    description: "Grow the root disk to this size, e.g. 20G (the guest grows its root fs at boot)",
+    apply: (m, v) => (m.rootDiskSize = v),
+  },
+  virtType: {
+    ...oneOf(["auto", "kvm", "qemu"]),
+    description: "Force kvm or qemu (TCG) (default: KVM only where it really works)",
+    valueHint: "kvm|qemu",
+    apply: (m, v) => v !== "auto" && (m.virtType = v),
+  },
+  vnc: { ...bool, boolean: true, description: "Add a VNC display on 127.0.0.1 (default: serial console only)", apply: (m, v) => (m.graphics = v ? "vnc" : "none") },
+  machine: {
+    ...oneOf(["q35", "pc"]),
+    description: "Machine type: q35 (default) or pc (i440fx, e1000 NICs: for guests without virtio-net)",
+    valueHint: "q35|pc",
+    apply: (m, v) => (m.type = v),
+  },
+  firmware: {
+    ...oneOf(["bios", "uefi", "uefi-secure"]),
+    description: "Boot firmware: bios (default), uefi, or uefi-secure (Secure Boot with the host's enrolled keys)",
+    valueHint: "bios|uefi|uefi-secure",
+    apply: (m, v) => (m.firmware = v),
+  },
+  cpu: {
+    ...spec((t) => (/^(auto|[A-Za-z0-9][A-Za-z0-9_.+-]{0,63})$/.test(t) ? t : undefined), 'a QEMU CPU model such as "Skylake-Client", or "auto"'),
+    description: "CPU model (default auto: host-passthrough under KVM, maximum under TCG)",
+    valueHint: "MODEL",
+    apply: (m, v) => (m.cpu = v),
+  },
+  tpm: { ...bool, boolean: true, description: "Add a TPM 2.0 (swtpm, tpm-crb)", apply: (m, v) => (m.tpm = v) },
+  disk: {
+    ...list(spec(parseDiskSpec, 'SIZE[,serial=S][,bus=virtio|scsi|nvme] (serial: up to 20 letters, digits, "_", "." or "-")')),
+    description: "Add an empty disk (repeatable); the guest finds it by serial",
+    valueHint: "SIZE[,serial=S][,bus=virtio|scsi|nvme]",
+    repeatable: true,
+    apply: (m, v) => (m.disks = v.map((d) => ({ ...d }))),
+  },
+  nic: {
+    ...list(spec((t) => (/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/.test(t) ? t : undefined), '"user" or a libvirt network name')),
+    description: "Add a NIC on a libvirt network or 'user' (repeatable); the first NIC (--network) stays the ssh path",
+    valueHint: "NETWORK|user",
+    repeatable: true,
+    apply: (m, v) => m.nics.push(...v.map((network) => ({ network, mac: "" }))),
+  },
+  share: {
+    ...list(spec(parseShareSpec, 'HOSTDIR[:TAG][:ro] with an absolute HOSTDIR and a TAG of letters, digits, "-" and "_"')),
+    description: "Share a host directory over virtiofs, mounted at /mnt/TAG in the guest (repeatable)",
+    valueHint: "HOSTDIR[:TAG][:ro]",
+    repeatable: true,
+    apply: (m, v) => (m.shares = v.map((s) => ({ ...s }))),
+  },
+};

@@ -1,0 +1,101 @@
+import { statSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { DependencyError, NotFoundError, StateError, UsageError } from "../errors.ts";
+import { detectVirtType } from "../host/detect-virt.ts";
+import { findLoader } from "../host/firmware.ts";
+import { which } from "../host/run.ts";
+import { MACHINE_ROWS, type MachineSettings } from "../host/_machine-settings.ts";
+import { networkActive, type Virsh } from "../libvirt/virsh.ts";
+import type { Machine } from "../machine/machine.ts";
+
+/**
+ * The machine the settings describe: defaults, then each setting's row puts its value in
+ * (lib/host/_machine-settings.ts). What create adds later: MACs and the ssh port.
+ */
+export function draftMachine(settings: MachineSettings, network: string, virt = () => detectVirtType().type): Machine {
+  const machine: Machine = {
+    arch: "x86_64",
+    type: "q35",
+    firmware: "bios",
+    virtType: settings.virtType === "auto" ? virt() : settings.virtType,
+    cpu: "auto",
+    memoryMiB: 1024,
+    vcpus: 2,
+    rootDiskSize: 0,
+    disks: [],
+    nics: [{ network, mac: "" }],
+    shares: [],
+    tpm: false,
+    graphics: "none",
+  };
+  for (const [key, row] of Object.entries(MACHINE_ROWS)) {
+    (row.apply as (m: Machine, v: unknown) => void)(machine, settings[key as keyof MachineSettings]);
+  }
+  machine.disks.forEach((disk, i) => (disk.serial ||= `disk${i + 1}`));
+  if (machine.firmware !== "bios") machine.loader = findLoader(machine.firmware, machine);
+  return machine;
+}
+
+/** Every check of the machine before anything is made: sizes, names, host directories, networks, host tools. */
+export async function checkMachine(machine: Machine, conn: Virsh): Promise<void> {
+  checkResources(machine);
+  checkDevices(machine);
+  if (machine.shares.length > 0 && conn.uri.endsWith("/session")) {
+    throw new UsageError("Shared folders need qemu:///system: libvirt 9 cannot run virtiofsd for a session daemon", { hint: "run as root, or drop --share" });
+  }
+  for (const share of machine.shares) checkHostDir(share.hostDir);
+  if (machine.tpm) requireTools(["swtpm", "swtpm_setup"], "swtpm swtpm-tools", "--tpm");
+  if (machine.shares.some((s) => s.readonly)) requireTools(["unshare", "mount"], "util-linux mount", "--share …:ro");
+  const networks = [...new Set(machine.nics.map((n) => n.network).filter((n) => n !== "user"))];
+  const active = await Promise.all(networks.map((n) => networkActive(conn, n)));
+  networks.forEach((network, i) => {
+    if (!active[i]) throw new StateError(`libvirt network is not active: "${network}"`, { hint: `virsh net-start ${network}` });
+  });
+}
+
+function checkResources(m: Machine): void {
+  const hostMiB = Math.floor(totalmem() / 2 ** 20);
+  if (!Number.isInteger(m.memoryMiB) || m.memoryMiB < 64 || m.memoryMiB > hostMiB) {
+    throw new UsageError(`Invalid --ram: ${m.memoryMiB}: expected MiB from 64 to the host's ${hostMiB}`);
+  }
+  const hostCpus = cpus().length;
+  if (!Number.isInteger(m.vcpus) || m.vcpus < 1 || m.vcpus > hostCpus) {
+    throw new UsageError(`Invalid --vcpus: ${m.vcpus}: expected 1 to the host's ${hostCpus}`);
+  }
+  for (const [what, size] of [["--disk-size", m.rootDiskSize], ...m.disks.map((d) => ["--disk", d.sizeBytes] as const)] as const) {
+    if (size > 2 ** 50) throw new UsageError(`Invalid ${what}: ${size} bytes: at most 1 PiB`);
+  }
+}
+
+function checkDevices(m: Machine): void {
+  const serials = m.disks.map((d) => d.serial);
+  const twice = serials.find((s, i) => serials.indexOf(s) !== i);
+  if (twice) throw new UsageError(`Invalid --disk: serial "${twice}" is given twice: the guest tells disks apart by serial`);
+  const tags = m.shares.map((s) => s.tag);
+  const tagTwice = tags.find((t, i) => tags.indexOf(t) !== i);
+  if (tagTwice) throw new UsageError(`Invalid --share: tag "${tagTwice}" is given twice`);
+  if (m.firmware === "uefi-secure" && m.type !== "q35") {
+    throw new UsageError("Invalid --firmware uefi-secure with --machine pc: Secure Boot needs SMM, which only q35 has");
+  }
+}
+
+/** A shared host directory: absolute, existing, and free of what virtiofsd's option parser would split on. */
+function checkHostDir(dir: string): void {
+  // libvirt 9 hands it to virtiofsd inside "-o source=…": a comma would start another option.
+  if (/[,\\\x00-\x1f\x7f]/.test(dir)) {
+    throw new UsageError(`Invalid --share: "${dir}": the directory must not contain commas, backslashes or control characters`);
+  }
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new NotFoundError(`Shared directory not found: "${dir}"`, { code: "E_SHARE_NOT_FOUND" });
+  }
+}
+
+function requireTools(tools: string[], packages: string, flag: string): void {
+  for (const tool of tools) {
+    try {
+      which(tool);
+    } catch {
+      throw new DependencyError(`${flag} needs "${tool}", which is not installed`, { code: "E_MISSING_TOOL", hint: `apt-get install ${packages}` });
+    }
+  }
+}

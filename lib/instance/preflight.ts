@@ -1,0 +1,59 @@
+import { AlreadyExistsError, UsageError } from "../errors.ts";
+import { checkTraversable } from "../host/check-traversable.ts";
+import type { MachineSettings } from "../host/_machine-settings.ts";
+import { parseSha256, type FetchOptions } from "../image/fetch-image.ts";
+import { parseReference } from "../image/parse-reference.ts";
+import { hostArch, parseArch } from "../image/resolve/_arch.ts";
+import { domainState, type Virsh } from "../libvirt/virsh.ts";
+import type { Machine } from "../machine/machine.ts";
+import { checkMachine, draftMachine } from "./build-machine.ts";
+import { readRecord } from "./state.ts";
+
+/** What preflight needs of the create options. */
+export interface PreflightOptions {
+  image: string;
+  /** The first NIC: "user" or a libvirt network. */
+  network: string;
+  machine: MachineSettings;
+  timeoutS: number;
+  dataDir: string;
+  fetch?: Pick<FetchOptions, "sha256" | "arch">;
+}
+
+/**
+ * Every check of `create` that needs nothing made or downloaded: the reference, the
+ * flags, a taken name, the machine (networks, shared folders, firmware, host tools), a
+ * reachable libvirt. Returns the machine as far as it can be known before create.
+ */
+export async function preflight(conn: Virsh, name: string, options: PreflightOptions): Promise<Machine> {
+  if (!Number.isInteger(options.timeoutS) || options.timeoutS < 1) {
+    throw new UsageError(`Invalid --timeout: ${options.timeoutS}: expected seconds, at least 1`);
+  }
+  parseReference(options.image);
+  checkFetchOptions(options.fetch);
+  const machine = draftMachine(options.machine, options.network);
+  if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
+  // Independent checks, each its own query: run them together.
+  const [state, record] = await Promise.all([domainState(conn, name), readRecord(options.dataDir, name), checkMachine(machine, conn)]);
+  if (state) {
+    throw new AlreadyExistsError(`A libvirt domain named "${name}" already exists`, { hint: `testcloud remove ${name}` });
+  }
+  if (record) {
+    throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
+  }
+  return machine;
+}
+
+/** --sha256 and --arch are checked up front, so `create --dry-run` refuses what `create` would. */
+function checkFetchOptions(fetch: PreflightOptions["fetch"] = {}): void {
+  if (fetch.sha256 !== undefined) parseSha256(fetch.sha256);
+  if (fetch.arch === undefined) return;
+  const arch = parseArch(fetch.arch);
+  if (arch !== hostArch()) {
+    // The domain is always the host's architecture (x86_64 CPU): another's image cannot boot in it.
+    throw new UsageError(`Unsupported --arch for create: "${arch}": this host boots ${hostArch()} guests only`, {
+      code: "E_UNSUPPORTED_ARCH",
+      hint: `testcloud image pull --arch ${arch} REF downloads it without booting`,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The machine an instance runs on: one value, made from flags and config
+ * (lib/machine/options.ts), stored in the instance record, and rendered into the domain
+ * XML (lib/libvirt/domain-xml.ts) as it is. A new device option is a field here, a row in
+ * options.ts and a branch in the renderer.
+ */
+export interface Machine {
+  arch: "x86_64";
+  /** QEMU machine type: q35 (PCIe, the default) or pc (i440fx, for guests such as el6/el7). */
+  type: "q35" | "pc";
+  firmware: Firmware;
+  /** The UEFI firmware files chosen from the host's descriptors at create; absent for bios. */
+  loader?: Loader;
+  /** kvm, or qemu (TCG emulation) where KVM does not really work. */
+  virtType: "kvm" | "qemu";
+  /** "auto" (host-passthrough under KVM, maximum under TCG) or a QEMU CPU model name. */
+  cpu: string;
+  memoryMiB: number;
+  vcpus: number;
+  /** Virtual size of the root disk in bytes; 0 keeps the image's own. */
+  rootDiskSize: number;
+  /** Empty disks beside the root disk, in the order given. */
+  disks: ExtraDisk[];
+  /** The first is the one ssh goes through. */
+  nics: Nic[];
+  shares: Share[];
+  tpm: boolean;
+  graphics: "none" | "vnc";
+}
+
+export type Firmware = "bios" | "uefi" | "uefi-secure";
+
+export interface Loader {
+  /** The firmware code, mapped read-only. */
+  code: string;
+  /** The variables template libvirt copies into the instance's own NVRAM file. */
+  varsTemplate: string;
+  /** Secure Boot: needs SMM, so the q35 machine type. */
+  secure: boolean;
+}
+
+export type DiskBus = "virtio" | "scsi" | "nvme";
+
+export interface ExtraDisk {
+  sizeBytes: number;
+  /** What the guest sees it by: /dev/disk/by-id/…<serial>. */
+  serial: string;
+  bus: DiskBus;
+}
+
+/** A NIC on a libvirt network, or on QEMU's user-mode network ("user"). */
+export interface Nic {
+  network: string;
+  mac: string;
+  /** The host port forwarded to the guest's ssh: the first NIC in user mode only. */
+  sshPort?: number;
+}
+
+/** A host directory shared with the guest over virtiofs, mounted at /mnt/<tag>. */
+export interface Share {
+  hostDir: string;
+  tag: string;
+  readonly: boolean;
+}
+
+/** The NIC ssh goes through. */
+export function sshNic(machine: Machine): Nic {
+  return machine.nics[0]!;
+}
+
+/** True when ssh reaches the guest through a port forwarded on 127.0.0.1 (user mode). */
+export function userMode(machine: Machine): boolean {
+  return sshNic(machine).network === "user";
+}
+
+/** The port ssh connects to: the forwarded one in user mode, else 22 on the guest's address. */
+export function sshPort(machine: Machine): number {
+  const nic = sshNic(machine);
+  return nic.network === "user" ? nic.sshPort! : 22;
+}
