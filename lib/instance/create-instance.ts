@@ -287,7 +287,7 @@ async function define(conn: Virsh, record: InstanceRecord, dataDir: string): Pro
 async function start(conn: Virsh, record: InstanceRecord, dataDir: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startDomain(conn, record.name);
+      return await startDomain(conn, record.uuid);
     } catch (error) {
       const portTaken = error instanceof ToolError && /host forwarding rule|Address already in use/i.test(error.stderr);
       if (!portTaken || record.network.mode !== "user" || attempt >= 5) throw error;
