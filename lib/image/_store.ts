@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { processAlive } from "../host/process-alive.ts";
 import { ImageError, InterruptedError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";
 import { notOurs, openOwnFile, unsafe } from "./_cache-files.ts";
@@ -175,15 +176,7 @@ function sweepTmp(dir: string): void {
     const path = join(dir, name);
     // A dead pid alone is not proof across pid namespaces; a file nobody wrote for 10 min is.
     const idle = Date.now() - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 600_000;
-    if (pid && idle && !alive(pid)) rmSync(path, { force: true });
+    if (pid && idle && !processAlive(pid)) rmSync(path, { force: true });
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -1,5 +1,6 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../host/process-alive.ts";
 import { cachePaths } from "./_cache-paths.ts";
 import { tryLock } from "./_lock.ts";
 
@@ -37,7 +38,7 @@ export function cleanImageCache(dataDir: string): CacheDebris[] {
   }
   for (const name of entries(paths.tmp)) {
     const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);
-    if (!pid || alive(pid)) continue;
+    if (!pid || processAlive(pid)) continue;
     rmSync(join(paths.tmp, name), { force: true });
     removed.push({ path: join(paths.tmp, name), reason: `temp file of process ${pid}, which is gone` });
   }
@@ -49,14 +50,5 @@ function entries(dir: string): string[] {
     return readdirSync(dir).sort();
   } catch {
     return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../host/process-alive.ts";
 
 const FILE = "creating.pid";
 
@@ -35,13 +36,7 @@ export function creationInProgress(dir: string): boolean {
   // A kill -9'd create leaves a dead pid, which the kernel may give to another process:
   // the start time tells them apart.
   if (started && startTime(pid) !== started) return false;
-  try {
-    // Signal 0 checks existence only.
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return processAlive(pid);
 }
 
 function parseMark(text: string): [number, string | undefined] {
