@@ -2,7 +2,7 @@ import { SEED_LIMIT, tooLarge } from "./_read-input.ts";
 import { hashPassword } from "./_sha512-crypt.ts";
 import { mergeCloudConfig } from "./merge-user-data.ts";
 import type { UserInputs } from "./read-user-inputs.ts";
-import { defaultCloudConfig, renderCloudConfig, renderMetaData } from "./user-data.ts";
+import { defaultCloudConfig, renderCloudConfig, renderMetaData, type ShareMount } from "./user-data.ts";
 import type { SeedFiles } from "./write-seed.ts";
 
 /** What only exists once the instance does: its name, user and fresh keys. */
@@ -18,6 +18,8 @@ export interface SeedInstance {
   sshPasswordAuth?: boolean;
   /** Default: a fresh `iid-<uuid>`, so cloud-init runs again on every create. */
   instanceId?: string;
+  /** virtiofs shares the guest mounts at /mnt/<tag>. */
+  shares?: ShareMount[];
 }
 
 /**
@@ -34,6 +36,7 @@ export function buildSeedFiles(inputs: UserInputs, instance: SeedInstance): Seed
     hostKey: instance.hostKey,
     passwordHash: instance.password === undefined ? undefined : hashPassword(instance.password),
     sshPasswordAuth: instance.sshPasswordAuth,
+    shares: instance.shares,
   });
   const seed: SeedFiles & { warnings: string[] } = {
     metaData: renderMetaData(instance.instanceId ?? `iid-${crypto.randomUUID()}`, instance.name, inputs.metaData),

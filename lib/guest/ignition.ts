@@ -26,6 +26,8 @@ export interface IgnitionOptions {
    * their settings win and our user, key and host key still arrive.
    */
   userConfig?: string;
+  /** virtiofs shares, mounted at /mnt/<tag> by a systemd mount unit each. */
+  shares?: { tag: string; readonly: boolean }[];
 }
 
 /** Renders the Ignition v3.4.0 JSON: our user with its keys, the hostname, the ssh host key. */
@@ -52,6 +54,7 @@ export function renderIgnition(options: IgnitionOptions): string {
         file("/etc/ssh/ssh_host_ed25519_key.pub", `${options.hostKey.publicKey.trim()}\n`, 0o644),
       ],
     },
+    ...(options.shares?.length && { systemd: { units: options.shares.map(mountUnit) } }),
   };
   return JSON.stringify(config, null, 2) + "\n";
 }
@@ -69,6 +72,14 @@ export function parseIgnition(text: string, path: string): string {
     throw invalidInput(path, INPUTS.ignition, `expected "ignition": {"version": "3.x.y"}, got ${JSON.stringify(version ?? null)}`);
   }
   return text;
+}
+
+/** A mount unit for /mnt/<tag>: its name is the path, escaped as systemd does ("-" within a name is \x2d). */
+function mountUnit(share: { tag: string; readonly: boolean }) {
+  const name = `mnt-${share.tag.replaceAll("-", "\\x2d")}.mount`;
+  const options = share.readonly ? "ro" : "rw";
+  const contents = `[Unit]\nDescription=testcloud share ${share.tag}\n\n[Mount]\nWhat=${share.tag}\nWhere=/mnt/${share.tag}\nType=virtiofs\nOptions=${options}\n\n[Install]\nWantedBy=multi-user.target\n`;
+  return { name, enabled: true, contents };
 }
 
 // Modes are decimal in Ignition JSON: 420 is 0644, 384 is 0600.

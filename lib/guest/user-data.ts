@@ -15,6 +15,14 @@ export interface UserDataOptions {
   passwordHash?: string;
   /** Also allow ssh password login; only meaningful with a password. */
   sshPasswordAuth?: boolean;
+  /** virtiofs shares to mount at /mnt/<tag> on every boot. */
+  shares?: ShareMount[];
+}
+
+/** A virtiofs share as the guest mounts it. Tags are letters, digits, "-" and "_" (checked at create). */
+export interface ShareMount {
+  tag: string;
+  readonly: boolean;
 }
 
 /** A #cloud-config document as data, before rendering. */
@@ -51,7 +59,18 @@ export function defaultCloudConfig(options: UserDataOptions): CloudConfig {
   // A given password is meant to work at first login, not to be changed there.
   if (options.passwordHash !== undefined) doc.chpasswd = { expire: false };
   if (options.runcmd?.length) doc.runcmd = options.runcmd;
+  // bootcmd runs on every boot, early: the shares are there after a reboot too.
+  if (options.shares?.length) doc.bootcmd = options.shares.flatMap(shareCommands);
   return doc;
+}
+
+/** The commands that mount a share; read-only ones read-only in the guest too (the host enforces it anyway). */
+export function shareCommands(share: ShareMount): string[][] {
+  const mountpoint = `/mnt/${share.tag}`;
+  return [
+    ["mkdir", "-p", mountpoint],
+    ["mount", "-t", "virtiofs", ...(share.readonly ? ["-o", "ro"] : []), share.tag, mountpoint],
+  ];
 }
 
 /** Renders a #cloud-config document: the header line cloud-init requires, then YAML. */

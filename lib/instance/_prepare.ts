@@ -47,6 +47,7 @@ export function renderSeed(
     instanceKey: keys.key.publicKey,
     hostKey: keys.hostKey,
     password: provisioning.password,
+    shares: record.machine.shares.map(({ tag, readonly }) => ({ tag, readonly })),
   });
 }
 
@@ -96,6 +97,7 @@ export async function storeIgnition(
     hostKey: keys.hostKey,
     password: provisioning?.password,
     userConfig: provisioning?.inputs.ignition,
+    shares: record.machine.shares.map(({ tag, readonly }) => ({ tag, readonly })),
   });
   // Holds the host's private key: owner-only (libvirt relabels it for QEMU).
   await writeFile(paths.ignition, config, { mode: 0o600 });

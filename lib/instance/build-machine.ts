@@ -32,6 +32,9 @@ export function draftMachine(settings: MachineSettings, network: string, virt = 
     (row.apply as (m: Machine, v: unknown) => void)(machine, settings[key as keyof MachineSettings]);
   }
   machine.disks.forEach((disk, i) => (disk.serial ||= `disk${i + 1}`));
+  if (machine.firmware === "uefi-secure" && machine.type !== "q35") {
+    throw new UsageError("Invalid --firmware uefi-secure with --machine pc: Secure Boot needs SMM, which only q35 has");
+  }
   if (machine.firmware !== "bios") machine.loader = findLoader(machine.firmware, machine);
   return machine;
 }
@@ -74,9 +77,6 @@ function checkDevices(m: Machine): void {
   const tags = m.shares.map((s) => s.tag);
   const tagTwice = tags.find((t, i) => tags.indexOf(t) !== i);
   if (tagTwice) throw new UsageError(`Invalid --share: tag "${tagTwice}" is given twice`);
-  if (m.firmware === "uefi-secure" && m.type !== "q35") {
-    throw new UsageError("Invalid --firmware uefi-secure with --machine pc: Secure Boot needs SMM, which only q35 has");
-  }
 }
 
 /** A shared host directory: absolute, existing, and free of what virtiofsd's option parser would split on. */

@@ -4,6 +4,7 @@ import { probeSsh } from "../host/ssh.ts";
 import { sshBanner } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
 import { domainStateByUuid, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { bootProblem } from "./boot-problem.ts";
 import { consoleTail } from "./console-tail.ts";
 import { sshTarget } from "./describe.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
@@ -101,11 +102,12 @@ async function leaseFor(conn: Virsh, record: InstanceRecord): Promise<string | n
   return (await networkLeases(conn, nic.network)).get(nic.mac.toLowerCase()) ?? null;
 }
 
+/** Fails fast when the domain stopped, or when its firmware said it cannot boot the image. */
 async function assertAlive(conn: Virsh, record: InstanceRecord, paths: InstancePaths, phase: string) {
   const state = await domainStateByUuid(conn, record.uuid);
-  if (state === "running") return;
-  throw new StateError(`Instance "${record.name}" stopped while ${phase}: state is ${state ?? "undefined"}`, {
-    code: "E_BOOT_FAILED",
-    detail: await consoleTail(paths.consoleLog),
-  });
+  const tail = await consoleTail(paths.consoleLog, 40);
+  const problem = bootProblem(tail, record.machine.firmware);
+  if (state === "running" && !problem) return;
+  const why = problem?.message ?? `stopped while ${phase}: state is ${state ?? "undefined"}`;
+  throw new StateError(`Instance "${record.name}" cannot boot: ${why}`, { code: "E_BOOT_FAILED", hint: problem?.hint, detail: tail.slice(-15) });
 }

@@ -206,9 +206,9 @@ export async function destroyDomain(conn: Virsh, uuid: string): Promise<void> {
 
 /** Removes the domain definition; a domain that is already gone is not an error. */
 export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
-  const result = await virsh(conn, ["undefine", "--nvram", uuid], true);
+  const result = await virsh(conn, ["undefine", "--nvram", "--tpm", uuid], true);
   if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) {
-    await virsh(conn, ["undefine", "--nvram", uuid]);
+    await virsh(conn, ["undefine", "--nvram", "--tpm", uuid]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe as group, expect, test } from "bun:test";
 import { describe, describeOrphan, sshTarget } from "../../lib/instance/describe.ts";
 import { instancePaths, type InstanceRecord } from "../../lib/instance/state.ts";
+import { testMachine } from "../_machine.ts";
 
 const record: InstanceRecord = {
   name: "tiny",
@@ -8,16 +9,10 @@ const record: InstanceRecord = {
   createdAt: "2026-11-25T22:10:33.000Z",
   user: "cloud-user",
   image: { source: "file:///images/tiny.qcow2", digest: "ab12", path: "/data/images/blobs/sha256-ab12" },
-  ramMiB: 256,
-  vcpus: 1,
-  virtType: "qemu",
-  mac: "52:54:00:aa:bb:cc",
-  network: { mode: "network", name: "tcnet" },
+  machine: testMachine({ memoryMiB: 256, vcpus: 1, virtType: "qemu", nics: [{ network: "tcnet", mac: "52:54:00:aa:bb:cc" }] }),
   uuid: "4b3c2a19-5d6e-4f70-8a91-b2c3d4e5f607",
-  diskSize: 0,
-  vnc: false,
 };
-const userRecord: InstanceRecord = { ...record, network: { mode: "user", sshPort: 40022 } };
+const userRecord: InstanceRecord = { ...record, machine: testMachine({ ...record.machine, nics: [{ network: "user", mac: "52:54:00:aa:bb:cc", sshPort: 40022 }] }) };
 const paths = instancePaths("/data", "tiny");
 
 group("describe", () => {
@@ -37,6 +32,7 @@ group("describe", () => {
       virtType: "qemu",
       ramMiB: 256,
       vcpus: 1,
+      machine: record.machine,
       image: record.image,
       paths: {
         dir: "/data/instances/tiny",

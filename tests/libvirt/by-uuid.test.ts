@@ -8,6 +8,7 @@ import { METADATA_NS, renderDomainXml } from "../../lib/libvirt/domain-xml.ts";
 import { domainOwnerRpc, domainStateByUuidRpc } from "../../lib/libvirt/rpc.ts";
 import { connect, domainOwner, domainStateByUuid, listDomainSummaries, type Virsh } from "../../lib/libvirt/virsh.ts";
 import { fakeRunner, fixture, requireTool, useTempDirs } from "../_helpers.ts";
+import { testDomain } from "../_machine.ts";
 import { fakeLibvirtd, healthy, type FakeDaemon } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/-/g, ""), "hex"));
@@ -103,19 +104,16 @@ describe("domainStateByUuid and domainOwner: RPC and virsh agree on the real dae
 
   // Never started: the disks need not exist.
   const oursXml = () =>
-    renderDomainXml({
-      ...ours,
-      virtType: "qemu",
-      ramMiB: 32,
-      vcpus: 1,
-      overlay: `/nonexistent/${tag}.qcow2`,
-      consoleLog: `/nonexistent/${tag}.log`,
-      mac: "52:54:00:7c:00:01",
-      network: { mode: "network", name: "testcloud-test" },
-      instanceDir: dir,
-      createdAt: "2026-12-01T10:00:00.000Z",
-      dataDir: "/nonexistent",
-    });
+    renderDomainXml(
+      testDomain({
+        ...ours,
+        instanceDir: dir,
+        createdAt: "2026-12-01T10:00:00.000Z",
+        dataDir: "/nonexistent",
+        machine: { virtType: "qemu", memoryMiB: 32, vcpus: 1, nics: [{ network: "testcloud-test", mac: "52:54:00:7c:00:01" }] },
+        files: { rootDisk: `/nonexistent/${tag}.qcow2`, consoleLog: `/nonexistent/${tag}.log`, seed: undefined },
+      }),
+    );
   const bareXml = (d: { name: string; uuid: string }, metadata: string) =>
     `<domain type='qemu'><name>${d.name}</name><uuid>${d.uuid}</uuid>${metadata}<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`;
   // The decoys of tests/fixtures/virsh-metadata-crafted.txt.

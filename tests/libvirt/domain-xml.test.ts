@@ -4,65 +4,72 @@ import { join } from "node:path";
 import { defaultUri } from "../../lib/host/paths.ts";
 import { run } from "../../lib/host/run.ts";
 import { METADATA_NS, renderDomainXml, type DomainSpec } from "../../lib/libvirt/domain-xml.ts";
-import { connect, defineDomain, destroyDomain, domainState, startDomain, undefineDomain } from "../../lib/libvirt/virsh.ts";
+import { connect, defineDomain, destroyDomain, domainStateByUuid, startDomain, undefineDomain } from "../../lib/libvirt/virsh.ts";
 import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
+import { testDomain } from "../_machine.ts";
 
-const spec: DomainSpec = {
-  name: "tiny",
-  uuid: "4b3c2a19-5d6e-4f70-8a91-b2c3d4e5f607",
-  virtType: "kvm",
-  ramMiB: 512,
-  vcpus: 2,
-  overlay: "/data/instances/tiny/disk.qcow2",
-  seed: "/data/instances/tiny/seed.iso",
-  consoleLog: "/data/instances/tiny/console.log",
-  mac: "52:54:00:12:34:56",
-  network: { mode: "network", name: "default" },
-  instanceDir: "/data/instances/tiny",
-  createdAt: "2026-11-25T22:10:33.000Z",
-  dataDir: "/data",
-};
-
-const userMode: DomainSpec = { ...spec, virtType: "qemu", network: { mode: "user", sshPort: 40022 } };
+const spec = testDomain();
+const userMode = testDomain({ machine: { virtType: "qemu", nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40022 }] } });
 const NASTY = `a<b>&'"c`;
-const nasty: DomainSpec = {
-  ...spec,
+const nasty = testDomain({
   name: NASTY,
-  overlay: `/data/${NASTY}/disk.qcow2`,
-  seed: `/data/${NASTY}/seed.iso`,
-  consoleLog: `/data/${NASTY}/console.log`,
   instanceDir: `/data/${NASTY}`,
-  network: { mode: "network", name: NASTY },
-};
+  machine: { nics: [{ network: NASTY, mac: "52:54:00:12:34:56" }], shares: [{ hostDir: `/srv/${NASTY}`, tag: "t", readonly: false }] },
+});
+/** Every device option at once. */
+const full = testDomain({
+  machine: {
+    firmware: "uefi-secure",
+    loader: { code: "/usr/share/OVMF/OVMF_CODE_4M.ms.fd", varsTemplate: "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", secure: true },
+    tpm: true,
+    disks: [
+      { sizeBytes: 2 ** 30, serial: "data1", bus: "virtio" },
+      { sizeBytes: 2 ** 29, serial: "fast1", bus: "nvme" },
+      { sizeBytes: 2 ** 29, serial: "scsi1", bus: "scsi" },
+    ],
+    nics: [
+      { network: "user", mac: "52:54:00:00:00:01", sshPort: 40022 },
+      { network: "testcloud-test", mac: "52:54:00:00:00:02" },
+      { network: "user", mac: "52:54:00:00:00:03" },
+    ],
+    shares: [
+      { hostDir: "/srv/share", tag: "hostshare", readonly: false },
+      { hostDir: "/srv/docs", tag: "docs", readonly: true },
+    ],
+    graphics: "vnc",
+  },
+  files: {
+    disks: ["/data/instances/tiny/disk1.qcow2", "/data/instances/tiny/disk2.qcow2", "/data/instances/tiny/disk3.qcow2"],
+    shareHelpers: [undefined, "/data/instances/tiny/virtiofsd-docs"],
+  },
+});
+const qemuArgs = (xml: string) => [...xml.matchAll(/<qemu:arg value="([^"]*)"\/>/g)].map((m) => m[1]!);
+const argAfter = (args: string[], flag: string, nth = 0) => args.filter((_, i) => args[i - 1] === flag)[nth]!.split(",");
 
 describe("renderDomainXml escaping", () => {
   const xml = renderDomainXml(nasty);
   const escaped = "a&lt;b&gt;&amp;&apos;&quot;c";
 
-  test("escapes the name", () => {
+  test("escapes the name, the paths, the network and a shared directory", () => {
     expect(xml).toContain(`<name>${escaped}</name>`);
-  });
-
-  test("escapes disk, console log and metadata paths", () => {
     expect(xml).toContain(`<source file="/data/${escaped}/disk.qcow2"/>`);
-    expect(xml).toContain(`<source file="/data/${escaped}/seed.iso"/>`);
     expect(xml).toContain(`<log file="/data/${escaped}/console.log" append="off"/>`);
     expect(xml).toContain(`<tc:dir>/data/${escaped}</tc:dir>`);
-  });
-
-  test("escapes the network name", () => {
     expect(xml).toContain(`<source network="${escaped}"/>`);
+    expect(xml).toContain(`<source dir="/srv/${escaped}"/>`);
   });
 
-  test("never contains the raw value", () => {
+  test("never contains the raw value, and an injected closing tag stays text", () => {
     expect(xml).not.toContain(NASTY);
-    expect(xml).not.toContain("<b>");
-  });
-
-  test("an injected closing tag stays text", () => {
-    const injected = renderDomainXml({ ...spec, name: "x</name><devices><disk/></devices><name>y" });
+    const injected = renderDomainXml(testDomain({ name: "x</name><devices><disk/></devices><name>y" }));
     expect(injected.match(/<name>/g)).toHaveLength(1);
     expect(injected.match(/<devices>/g)).toHaveLength(1);
+  });
+
+  test("a comma in a path given to QEMU is doubled, so it cannot start another option", () => {
+    const xml = renderDomainXml(testDomain({ machine: { disks: [{ sizeBytes: 1, serial: "n", bus: "nvme" }] }, files: { disks: ["/data/a,format=raw/disk1.qcow2"] } }));
+    const args = qemuArgs(xml);
+    expect(args[args.indexOf("-drive") + 1]).toStartWith("file=/data/a,,format=raw/disk1.qcow2,format=qcow2,");
   });
 });
 
@@ -75,36 +82,41 @@ describe("renderDomainXml networking", () => {
     expect(nic).toContain('<model type="virtio"/>');
     expect(xml.match(/<interface /g)).toHaveLength(1);
     expect(xml).not.toContain("qemu:commandline");
-    expect(xml).not.toContain("xmlns:qemu");
   });
 
   test("user mode forwards ssh on 127.0.0.1 only and restricts the guest", () => {
     const xml = renderDomainXml(userMode);
     expect(xml).toStartWith('<domain type="qemu" xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0">');
     expect(xml).not.toContain("<interface");
-    const args = [...xml.matchAll(/<qemu:arg value="([^"]*)"\/>/g)].map((m) => m[1]);
-    const netdev = args[args.indexOf("-netdev") + 1]!.split(",");
-    expect(netdev).toContain("user");
-    expect(netdev).toContain("restrict=on");
-    expect(netdev).toContain("hostfwd=tcp:127.0.0.1:40022-:22");
-    const device = args[args.indexOf("-device") + 1]!.split(",");
+    const args = qemuArgs(xml);
+    const netdev = argAfter(args, "-netdev");
+    expect(netdev).toEqual(expect.arrayContaining(["user", "restrict=on", "hostfwd=tcp:127.0.0.1:40022-:22"]));
+    const device = argAfter(args, "-device");
     expect(device[0]).toBe("virtio-net-pci");
-    expect(device).toContain("mac=52:54:00:12:34:56");
-    expect(device).toContain(`netdev=${netdev.find((p) => p.startsWith("id="))!.slice(3)}`);
+    expect(device).toEqual(expect.arrayContaining(["mac=52:54:00:12:34:56", "bus=pcie.0", `netdev=${netdev.find((p) => p.startsWith("id="))!.slice(3)}`]));
+  });
+
+  test("more NICs follow the first: on a libvirt network, or libvirt's own user-mode NIC", () => {
+    const xml = renderDomainXml(full);
+    const ifaces = [...xml.matchAll(/<interface type="(\w+)">[\s\S]*?<mac address="([^"]+)"\/>/g)].map((m) => [m[1], m[2]]);
+    expect(ifaces).toEqual([["network", "52:54:00:00:00:02"], ["user", "52:54:00:00:00:03"]]);
+  });
+
+  test("the pc machine type gets e1000 NICs on pci.0, for guests without virtio-net", () => {
+    const pc = testDomain({ machine: { type: "pc", nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 1 }, { network: "default", mac: "52:54:00:12:34:57" }] } });
+    const xml = renderDomainXml(pc);
+    expect(xml).toContain('<type arch="x86_64" machine="pc">hvm</type>');
+    expect(argAfter(qemuArgs(xml), "-device")).toEqual(expect.arrayContaining(["e1000", "bus=pci.0"]));
+    expect(xml).toContain('<model type="e1000"/>');
   });
 });
 
 describe("renderDomainXml machine", () => {
-  test("kvm passes the host CPU through", () => {
-    const xml = renderDomainXml(spec);
-    expect(xml).toStartWith('<domain type="kvm">');
-    expect(xml).toContain('<cpu mode="host-passthrough" migratable="off"/>');
-  });
-
-  test("qemu (TCG) uses the maximum CPU model", () => {
-    const xml = renderDomainXml({ ...spec, virtType: "qemu" });
-    expect(xml).toStartWith('<domain type="qemu">');
-    expect(xml).toContain('<cpu mode="maximum" check="none"/>');
+  test("kvm passes the host CPU through; TCG uses the maximum model; a named model is exact", () => {
+    expect(renderDomainXml(spec)).toContain('<cpu mode="host-passthrough" migratable="off"/>');
+    expect(renderDomainXml(userMode)).toContain('<cpu mode="maximum" check="none"/>');
+    const named = renderDomainXml(testDomain({ machine: { cpu: "Skylake-Client" } }));
+    expect(named).toContain('<cpu mode="custom" match="exact" check="none">\n    <model fallback="forbid">Skylake-Client</model>\n  </cpu>');
   });
 
   test("carries testcloud's metadata element in its namespace", () => {
@@ -130,8 +142,75 @@ describe("renderDomainXml machine", () => {
     );
   });
 
-  test("ends with a newline", () => {
-    expect(renderDomainXml(spec)).toEndWith("</domain>\n");
+  test("an Ignition guest gets the config through fw_cfg and no seed disk", () => {
+    const xml = renderDomainXml(testDomain({ files: { seed: undefined, ignition: "/data/instances/tiny/config.ign" } }));
+    expect(xml).toContain('<entry name="opt/com.coreos/config" file="/data/instances/tiny/config.ign"/>');
+    expect(xml).not.toContain('dev="vdb"');
+    expect(renderDomainXml(spec)).not.toContain("<sysinfo");
+  });
+
+  test("headless by default; graphics vnc adds a display bound to 127.0.0.1", () => {
+    expect(renderDomainXml(spec)).not.toContain("<graphics");
+    expect(renderDomainXml(full)).toContain('<graphics type="vnc" autoport="yes" listen="127.0.0.1">');
+  });
+
+  test("the title names the data dir, so list and clean only see their own domains", () => {
+    expect(renderDomainXml(spec)).toContain("<title>testcloud instance in /data</title>");
+  });
+});
+
+describe("renderDomainXml firmware and TPM", () => {
+  test("bios: SeaBIOS speaks on the serial console, no loader", () => {
+    const xml = renderDomainXml(spec);
+    expect(xml).toContain('<bios useserial="yes"/>');
+    expect(xml).not.toContain("<loader");
+  });
+
+  test("uefi: the chosen code read-only, and the instance's own NVRAM made from the template", () => {
+    const uefi = testDomain({ machine: { firmware: "uefi", loader: { code: "/fw/CODE.fd", varsTemplate: "/fw/VARS.fd", secure: false } } });
+    const xml = renderDomainXml(uefi);
+    expect(xml).toContain('<loader readonly="yes" secure="no" type="pflash">/fw/CODE.fd</loader>');
+    expect(xml).toContain('<nvram template="/fw/VARS.fd">/data/instances/tiny/nvram.fd</nvram>');
+    expect(xml).not.toContain("<bios");
+    expect(xml).not.toContain("<smm");
+  });
+
+  test("uefi-secure: secure loader and SMM", () => {
+    const xml = renderDomainXml(full);
+    expect(xml).toContain('<loader readonly="yes" secure="yes" type="pflash">/usr/share/OVMF/OVMF_CODE_4M.ms.fd</loader>');
+    expect(xml).toContain('<smm state="on"/>');
+  });
+
+  test("--tpm: a TPM 2.0 CRB device backed by libvirt's swtpm", () => {
+    expect(renderDomainXml(full)).toContain('<tpm model="tpm-crb">\n      <backend type="emulator" version="2.0"/>\n    </tpm>');
+    expect(renderDomainXml(spec)).not.toContain("<tpm");
+  });
+});
+
+describe("renderDomainXml disks and shares", () => {
+  const xml = renderDomainXml(full);
+
+  test("a virtio disk is vdc with its serial", () => {
+    expect(xml).toContain('<source file="/data/instances/tiny/disk1.qcow2"/>\n      <target dev="vdc" bus="virtio"/>\n      <serial>data1</serial>');
+  });
+
+  test("a SCSI disk is sda on a virtio-scsi controller, with its serial", () => {
+    expect(xml).toContain('<source file="/data/instances/tiny/disk3.qcow2"/>\n      <target dev="sda" bus="scsi"/>\n      <serial>scsi1</serial>');
+    expect(xml).toContain('<controller type="scsi" index="0" model="virtio-scsi"/>');
+  });
+
+  test("an NVMe disk is a QEMU nvme device with its serial (libvirt 9 has no nvme bus)", () => {
+    const args = qemuArgs(xml);
+    expect(argAfter(args, "-drive")).toEqual(["file=/data/instances/tiny/disk2.qcow2", "format=qcow2", "if=none", "id=tcnvme1", "discard=unmap"]);
+    expect(argAfter(args, "-device", 1)).toEqual(["nvme", "drive=tcnvme1", "serial=fast1", "bus=pcie.0", "addr=0x12"]);
+    expect(xml).not.toContain("disk2.qcow2\"/>");
+  });
+
+  test("shares: shared memory, and one virtiofs filesystem each; a read-only one through its wrapper", () => {
+    expect(xml).toContain('<memoryBacking>\n    <source type="memfd"/>\n    <access mode="shared"/>\n  </memoryBacking>');
+    expect(xml).toContain('<driver type="virtiofs" queue="1024"/>\n      <source dir="/srv/share"/>\n      <target dir="hostshare"/>');
+    expect(xml).toContain('<binary path="/data/instances/tiny/virtiofsd-docs"/>\n      <source dir="/srv/docs"/>\n      <target dir="docs"/>');
+    expect(renderDomainXml(spec)).not.toContain("<memoryBacking");
   });
 });
 
@@ -141,6 +220,7 @@ describe("renderDomainXml against libvirt's schema", () => {
     ["network mode under kvm", spec],
     ["user mode under qemu", userMode],
     ["XML metacharacters in every value", nasty],
+    ["every device option at once", full],
   ];
 
   test.each(cases)("virt-xml-validate accepts %s", async (_label, domain) => {
@@ -173,48 +253,22 @@ describe("renderDomainXml with libvirt", () => {
     const dir = await tempDir();
     // The qemu process may run as another user: let it reach the files.
     await chmod(dir, 0o755);
-    const name = `tc-unit-${crypto.randomUUID().slice(0, 8)}`;
-    const domain: DomainSpec = {
-      ...userMode,
-      name,
+    const domain = testDomain({
+      name: `tc-unit-${crypto.randomUUID().slice(0, 8)}`,
       uuid: crypto.randomUUID(),
-      ramMiB: 64,
-      vcpus: 1,
-      overlay: await createImage(join(dir, "disk.qcow2"), { size: 1 << 20 }),
-      seed: await createImage(join(dir, "seed.iso"), { format: "raw", size: 1 << 20 }),
-      consoleLog: join(dir, "console.log"),
       instanceDir: dir,
-      network: { mode: "user", sshPort: 40000 + Math.floor(Math.random() * 20000) },
-    };
+      machine: { virtType: "qemu", memoryMiB: 64, vcpus: 1, nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40000 + Math.floor(Math.random() * 20000) }] },
+      files: {
+        rootDisk: await createImage(join(dir, "disk.qcow2"), { size: 1 << 20 }),
+        seed: await createImage(join(dir, "seed.iso"), { format: "raw", size: 1 << 20 }),
+        consoleLog: join(dir, "console.log"),
+      },
+    });
     const xmlPath = join(dir, "domain.xml");
     await writeFile(xmlPath, renderDomainXml(domain));
     await defineDomain(conn, xmlPath);
-    defined = name;
-    await startDomain(conn, name);
-    expect(await domainState(conn, name)).toBe("running");
-  });
-});
-
-describe("renderDomainXml title and display", () => {
-  test("the title names the data dir, so list and clean only see their own domains", () => {
-    expect(renderDomainXml(spec)).toContain("<title>testcloud instance in /data</title>");
-  });
-  test("headless by default; --vnc adds a display bound to 127.0.0.1", () => {
-    expect(renderDomainXml(spec)).not.toContain("<graphics");
-    const xml = renderDomainXml({ ...spec, vnc: true });
-    expect(xml).toContain('<graphics type="vnc" autoport="yes" listen="127.0.0.1">');
-  });
-});
-
-describe("renderDomainXml for Ignition guests", () => {
-  test("an Ignition guest gets the config through fw_cfg and no seed disk", () => {
-    const xml = renderDomainXml({ ...spec, seed: undefined, ignition: "/data/instances/tiny/config.ign" });
-    expect(xml).toContain('<entry name="opt/com.coreos/config" file="/data/instances/tiny/config.ign"/>');
-    expect(xml).not.toContain('dev="vdb"');
-  });
-  test("a NoCloud guest has the seed disk and no fw_cfg", () => {
-    const xml = renderDomainXml(spec);
-    expect(xml).toContain('dev="vdb"');
-    expect(xml).not.toContain("<sysinfo");
+    defined = domain.uuid;
+    await startDomain(conn, domain.uuid);
+    expect(await domainStateByUuid(conn, domain.uuid)).toBe("running");
   });
 });

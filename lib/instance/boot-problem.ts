@@ -1,0 +1,26 @@
+import type { Firmware } from "../machine/machine.ts";
+
+/** A boot that cannot succeed, as the firmware says on the serial console, and what to try instead. */
+export interface BootProblem {
+  message: string;
+  hint: string;
+}
+
+/**
+ * Reads the console's last lines for a firmware that gave up: SeaBIOS found nothing to
+ * boot (a UEFI-only image), OVMF found nothing (a BIOS-only image) or refused an unsigned
+ * bootloader under Secure Boot. Waiting longer would only end in a timeout.
+ */
+export function bootProblem(lines: string[], firmware: Firmware): BootProblem | null {
+  const text = lines.join("\n");
+  if (firmware === "bios" && /No bootable device/i.test(text)) {
+    return { message: "no bootable device under BIOS", hint: "the image may boot only with UEFI: try --firmware uefi" };
+  }
+  if (firmware === "uefi-secure" && /Security Violation|Access Denied|verification failed/i.test(text)) {
+    return { message: "Secure Boot refused the image's bootloader", hint: "the image is not signed for these keys: try --firmware uefi" };
+  }
+  if (firmware !== "bios" && /No bootable option or device was found|UEFI Interactive Shell|^Shell> /im.test(text)) {
+    return { message: "no bootable device under UEFI", hint: "the image may boot only with BIOS: try --firmware bios" };
+  }
+  return null;
+}

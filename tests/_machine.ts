@@ -1,0 +1,44 @@
+// A machine and a domain spec for tests: the defaults create would draft, overridable.
+import type { DomainSpec } from "../lib/libvirt/domain-xml.ts";
+import type { Machine } from "../lib/machine/machine.ts";
+
+export function testMachine(overrides: Partial<Machine> = {}): Machine {
+  return {
+    arch: "x86_64",
+    type: "q35",
+    firmware: "bios",
+    virtType: "kvm",
+    cpu: "auto",
+    memoryMiB: 512,
+    vcpus: 2,
+    rootDiskSize: 0,
+    disks: [],
+    nics: [{ network: "default", mac: "52:54:00:12:34:56" }],
+    shares: [],
+    tpm: false,
+    graphics: "none",
+    ...overrides,
+  };
+}
+
+export function testDomain(overrides: Partial<Omit<DomainSpec, "machine" | "files">> & { machine?: Partial<Machine>; files?: Partial<DomainSpec["files"]> } = {}): DomainSpec {
+  const dir = overrides.instanceDir ?? "/data/instances/tiny";
+  return {
+    name: "tiny",
+    uuid: "4b3c2a19-5d6e-4f70-8a91-b2c3d4e5f607",
+    createdAt: "2026-11-25T22:10:33.000Z",
+    instanceDir: dir,
+    dataDir: "/data",
+    ...overrides,
+    machine: testMachine(overrides.machine),
+    files: {
+      rootDisk: `${dir}/disk.qcow2`,
+      seed: `${dir}/seed.iso`,
+      consoleLog: `${dir}/console.log`,
+      nvram: `${dir}/nvram.fd`,
+      disks: [],
+      shareHelpers: [],
+      ...overrides.files,
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { describe, expect, test } from "bun:test";
+import { bootProblem } from "../../lib/instance/boot-problem.ts";
+
+describe("bootProblem", () => {
+  const cases: [string, string[], "bios" | "uefi" | "uefi-secure", string | null][] = [
+    ["SeaBIOS with nothing to boot", ["SeaBIOS (version 1.16.2-debian-1.16.2-1)", "Booting from Hard Disk...", "Boot failed: not a bootable disk", "No bootable device."], "bios", "try --firmware uefi"],
+    ["OVMF with nothing to boot", ["BdsDxe: No bootable option or device was found."], "uefi", "try --firmware bios"],
+    ["OVMF dropped into its shell", ["UEFI Interactive Shell v2.2", "Shell> "], "uefi", "try --firmware bios"],
+    ["Secure Boot refusing an unsigned loader", ["BdsDxe: failed to load Boot0001 \"UEFI QEMU HARDDISK\": Access Denied"], "uefi-secure", "try --firmware uefi"],
+    ["a kernel booting", ["Linux version 6.1.0-28-cloud-amd64", "Run /init as init process"], "bios", null],
+    ["the same words under another firmware", ["No bootable device."], "uefi", null],
+  ];
+  test.each(cases)("%s", (_label, lines, firmware, hint) => {
+    expect(bootProblem(lines, firmware)?.hint ?? null).toEqual(hint === null ? null : expect.stringContaining(hint));
+  });
+});
