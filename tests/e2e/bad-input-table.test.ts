@@ -2,7 +2,7 @@
 // one line of error, the documented exit code and error code, and leave the data dir and
 // libvirt exactly as they were.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../lib/host/run.ts";
@@ -31,6 +31,9 @@ const tiny = () => testImage("tiny");
 const stopped = uniqueName("stopped");
 
 beforeAll(async () => {
+  // Every tool create needs but swtpm.
+  mkdirSync(join(scratch, "bin-without-swtpm"));
+  for (const tool of ["virsh", "qemu-img", "ssh", "ssh-keygen"]) symlinkSync(Bun.which(tool)!, join(scratch, "bin-without-swtpm", tool));
   await run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", tiny(), files.qcow2WithBacking]);
   await run(["qemu-img", "create", "-q", "-f", "vmdk", files.vmdk, "1M"]);
   // The guest would read (and write) the host file this image names as its data file.
@@ -99,6 +102,20 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["a --sha256 that does not match", create("--sha256", "0".repeat(64)), {}, 6, "E_CHECKSUM_MISMATCH"],
   ["--dry-run with a malformed --sha256", create("--dry-run", "--sha256", "xyz"), {}, 2, "E_USAGE"],
   ["--dry-run with an --arch this host cannot boot", create("--dry-run", "--arch", "aarch64"), {}, 2, "E_UNSUPPORTED_ARCH"],
+  // create: the machine
+  ["an extra disk of size 0", create("--disk", "0"), {}, 2, "E_USAGE"],
+  ["an extra disk on an unknown bus", create("--disk", "1G,bus=ide"), {}, 2, "E_USAGE"],
+  ["two extra disks with one serial", create("--disk", "1G,serial=a", "--disk", "2G,serial=a"), {}, 2, "E_USAGE"],
+  ["a share with a relative directory", create("--share", "relative/dir:tag"), {}, 2, "E_USAGE"],
+  ["a share whose directory does not exist", create("--share", "/nonexistent/dir:tag"), {}, 4, "E_SHARE_NOT_FOUND"],
+  ["a share tag with a space", create("--share", "/tmp:has space"), {}, 2, "E_USAGE"],
+  ["two shares with one tag", create("--share", "/tmp:t", "--share", "/var:t"), {}, 2, "E_USAGE"],
+  ["an extra NIC on a network that does not exist", create("--nic", "no-such-net"), {}, 4, "E_NOT_FOUND"],
+  ["an unknown firmware", create("--firmware", "coreboot"), {}, 2, "E_USAGE"],
+  ["Secure Boot on the pc machine type", create("--machine", "pc", "--firmware", "uefi-secure"), {}, 2, "E_USAGE"],
+  ["an unknown machine type", create("--machine", "virt"), {}, 2, "E_USAGE"],
+  ["a CPU model with shell characters", create("--cpu", "max;reboot"), {}, 2, "E_USAGE"],
+  ["--tpm without swtpm on the PATH", create("--tpm"), { PATH: join(scratch, "bin-without-swtpm") }, 3, "E_MISSING_TOOL"],
   // create: images
   ["an image that does not exist", () => ["create", "/nonexistent/x.qcow2", "--network", NETWORK], {}, 4, "E_IMAGE_NOT_FOUND"],
   ["a directory as image", () => ["create", scratch, "--network", NETWORK], {}, 4, "E_IMAGE_NOT_FOUND"],
@@ -164,7 +181,9 @@ async function snapshot(): Promise<string> {
           .map((f) => `${f} ${statSync(join(dir, f)).isFile() ? statSync(join(dir, f)).size : "dir"}`)
           .sort()
       : [];
-  return JSON.stringify({ files: tree(dataDir), domains: (await virsh("list", "--all", "--name")).stdout });
+  // Other test runs may make domains meanwhile: only this file's names count.
+  const ours = (await virsh("list", "--all", "--name")).stdout.split("\n").filter((n) => n.startsWith("tce2e-bad-") || n === stopped);
+  return JSON.stringify({ files: tree(dataDir), domains: ours });
 }
 
 describe("bad input through dist/testcloud", () => {
