@@ -1,8 +1,8 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { InterruptedError } from "../errors.ts";
-import { openDatabase } from "./_cache-files.ts";
+import { openDatabase, openOrReplace } from "./_cache-files.ts";
 
 /**
  * A lock held by this process on a lock file of the image cache: a source being fetched,
@@ -35,24 +35,32 @@ const held = new Set<Database>();
 /** Takes the lock if it is free; null when another process (or connection) holds it. */
 export function tryLock(path: string, mode: LockMode = "exclusive"): SourceLock | null {
   // A holder may delete the file as it releases (see release): a lock taken on that
-  // orphaned inode would exclude nobody, so the name must still be the file we locked.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const before = statSync(path, { throwIfNoEntry: false })?.ino;
+  // orphaned inode would exclude nobody. So the name must point at the same file before
+  // SQLite opens it and once the lock is held: an unlinked file never comes back, so
+  // then SQLite opened and locked that very file.
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openOrReplace(path, constants.O_RDONLY);
+    const before = fstatSync(fd).ino;
+    closeSync(fd);
     const db = begin(path, mode);
     if (!db) return null;
-    if (before !== undefined && statSync(path, { throwIfNoEntry: false })?.ino === before) return holding(db, path, mode);
+    if (statSync(path, { throwIfNoEntry: false })?.ino === before) return holding(db, path, mode);
     db.run("ROLLBACK");
     db.close();
+    // Each retry means another process took and let go of the lock meanwhile.
+    if (attempt >= 1000) throw new Error(`tryLock: "${path}" keeps being replaced`);
   }
-  throw new Error(`tryLock: "${path}" keeps being replaced`);
 }
 
 function begin(path: string, mode: LockMode): Database | null {
-  mkdirSync(dirname(path), { recursive: true });
   // A link planted at a lock's name is replaced, not followed: the lock file has no content.
   const db = openDatabase(path, { replaceLink: true });
   try {
     db.run("PRAGMA busy_timeout = 0");
+    // No -journal file beside a lock: a holder deletes the lock file as it lets go, and a
+    // journal left behind would look "hot" to the next process that opens the name.
+    db.run("PRAGMA journal_mode = MEMORY");
     if (mode === "exclusive") {
       db.run("BEGIN EXCLUSIVE");
     } else {

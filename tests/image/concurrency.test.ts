@@ -45,7 +45,7 @@ describe("concurrent fetches of one new image", () => {
     server.put("/new.raw", DISK, { chunkDelayMs: 15 });
     const procs = Array.from({ length: 8 }, () => worker(server.url("/new.raw"), dataDir));
     const results = await Promise.all(procs.map(result));
-    expect(results.map((r) => r.exitCode)).toEqual(Array(8).fill(0));
+    expect(results.filter((r) => r.exitCode !== 0)).toEqual([]);
     expect(new Set(results.map((r) => r.digest))).toEqual(new Set([sha256(DISK)]));
     expect(results.filter((r) => !r.cached)).toHaveLength(1);
     expect(server.bodyGets("/new.raw")).toHaveLength(1);
