@@ -18,22 +18,29 @@
 #      unmounts proc/sys itself; the EXIT trap unmounts anything left over).
 #   2. copy overlay/, write fstab + grub.cfg, enable/disable units, clean up
 #      (apt lists/cache, logs, ssh host keys, machine-id).
-#   3. raw disk: MBR (sfdisk) with one ext4 partition at 1 MiB, the fs made
-#      straight from the tree with `mkfs.ext4 -E offset=... -d ROOT`; GRUB
-#      (i386-pc, from the host's grub-pc-bin) written as grub-install would:
-#      boot.img into the MBR, core.img at sector 1.
+#   3. raw disk, MBR (sfdisk) partitions:
+#        1  ext4 root fs [33 MiB, end), made straight from the tree with
+#           `mkfs.ext4 -E offset=... -d ROOT` (first in the table and last
+#           on the disk, so cloud-init's growpart can grow it)
+#        2  EFI system partition (type 0xEF, FAT16) [1 MiB, 33 MiB), written
+#           with mtools: Debian's signed shim + GRUB (see bootloaders.sh)
+#      and GRUB i386-pc for BIOS (host's grub-pc-bin) written as grub-install
+#      would: boot.img into the MBR, core.img at sector 1. OVMF boots an
+#      MBR disk's ESP like a GPT one's; one table serves both firmwares.
 #   4. qemu-img convert to compressed qcow2, then atomic rename.
 #
 # Needs (host, root): debootstrap qemu-utils grub-pc-bin e2fsprogs (>= 1.43
-# for -d / -E offset) fdisk(sfdisk) util-linux(setsid, flock).
+# for -d / -E offset) fdisk(sfdisk) util-linux(setsid, flock) dosfstools mtools.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 SUITE=bookworm
 ARCH=amd64
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-DISK_MIB=2048            # virtual disk size; partition 1 = [1 MiB, end)
-PART_START_SECTOR=2048   # 1 MiB
+DISK_MIB=2048            # virtual disk size
+ESP_START_SECTOR=2048    # 1 MiB
+ESP_MIB=32
+ROOT_START_SECTOR=$(( ESP_START_SECTOR + ESP_MIB * 2048 ))
 FS_LABEL=tc-root
 GRUB_DIR=/usr/lib/grub/i386-pc
 
@@ -43,7 +50,7 @@ log() { printf '[debian-image %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap/chroot)"
-for t in debootstrap chroot sfdisk mkfs.ext4 qemu-img setsid flock sha256sum; do
+for t in debootstrap chroot sfdisk mkfs.ext4 mkfs.vfat mcopy mmd qemu-img setsid flock sha256sum; do
   command -v "$t" >/dev/null || die "missing tool: $t"
 done
 [ -f "$GRUB_DIR/boot.img" ] || die "missing $GRUB_DIR/boot.img (apt-get install grub-pc-bin)"
@@ -173,27 +180,12 @@ KVER=$(cd "$ROOT/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n
 
 cp -a "$HERE/overlay/." "$ROOT/"
 
-
+# console=ttyS0: the kernel's messages ("secureboot: Secure boot enabled")
+# and the login prompt on the serial port
 CMDLINE="root=UUID=$UUID ro console=tty0 console=ttyS0,115200 earlyprintk=ttyS0,115200 consoleblank=0 net.ifnames=0"
-mkdir -p "$ROOT/boot/grub/i386-pc"
-cp "$GRUB_DIR"/*.mod "$GRUB_DIR"/*.lst "$ROOT/boot/grub/i386-pc/"
-cat >"$ROOT/boot/grub/grub.cfg" <<EOF
-# testcloud fixture: written by scripts/images/debian/build.sh (no grub-pc in
-# the image; /vmlinuz and /initrd.img follow kernel upgrades)
-serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
-terminal_input serial console
-terminal_output serial console
-set default=0
-set timeout=0
-set timeout_style=hidden
-search --no-floppy --fs-uuid --set=root --hint=hd0,msdos1 $UUID
-menuentry 'Debian GNU/Linux 12 (testcloud)' {
-	echo 'Loading Linux ...'
-	linux /vmlinuz $CMDLINE
-	echo 'Loading initial ramdisk ...'
-	initrd /initrd.img
-}
-EOF
+# shellcheck source=bootloaders.sh
+. "$HERE/bootloaders.sh"
+write_grub_cfg
 
 # units: networkd (renders netplan config from cloud-init) + wait-online;
 # drop periodic jobs that only cost time in short-lived test VMs.
@@ -230,10 +222,15 @@ RAW="$WORK/disk.raw"
 log "partitioning ${DISK_MIB} MiB raw disk"
 truncate -s "${DISK_MIB}M" "$RAW"
 DISK_ID=$(printf '0x%s' "${HASH:0:8}")
-printf 'label: dos\nlabel-id: %s\nstart=%s, type=83, bootable\n' "$DISK_ID" "$PART_START_SECTOR" |
+printf 'label: dos\nlabel-id: %s\nstart=%s, type=83, bootable\nstart=%s, size=%s, type=ef\n' \
+  "$DISK_ID" "$ROOT_START_SECTOR" "$ESP_START_SECTOR" $(( ESP_MIB * 2048 )) |
   sfdisk --quiet --no-reread --no-tell-kernel "$RAW" >&2
-PART_BYTES=$(( DISK_MIB * 1024 * 1024 - PART_START_SECTOR * 512 ))
-OFFSET=$(( PART_START_SECTOR * 512 ))
+PART_BYTES=$(( DISK_MIB * 1024 * 1024 - ROOT_START_SECTOR * 512 ))
+OFFSET=$(( ROOT_START_SECTOR * 512 ))
+
+log "EFI system partition (signed shim + GRUB)"
+make_esp "$WORK/esp.raw" "$ESP_MIB"
+dd if="$WORK/esp.raw" of="$RAW" bs=512 seek="$ESP_START_SECTOR" conv=notrunc,sparse status=none
 
 log "mkfs.ext4 -d (root fs from the tree, uuid $UUID)"
 # metadata_csum_seed/orphan_file: not understood by GRUB 2.06 / older tools
@@ -242,24 +239,7 @@ run mkfs.ext4 -q -F -L "$FS_LABEL" -U "$UUID" -O '^metadata_csum_seed,^orphan_fi
 run e2fsck -fn "$RAW?offset=$OFFSET" >&2
 
 log "installing GRUB (i386-pc) into the MBR gap"
-cat >"$WORK/early.cfg" <<EOF
-search --no-floppy --fs-uuid --set=root --hint=hd0,msdos1 $UUID
-set prefix=(\$root)/boot/grub
-EOF
-grub-mkimage -O i386-pc -o "$WORK/core.img" -c "$WORK/early.cfg" -p '(hd0,msdos1)/boot/grub' \
-  biosdisk part_msdos ext2 search search_fs_uuid search_label normal linux configfile \
-  serial terminal echo test
-CORE_SIZE=$(stat -c %s "$WORK/core.img")
-[ "$CORE_SIZE" -le $(( (PART_START_SECTOR - 1) * 512 )) ] || die "core.img too big ($CORE_SIZE bytes)"
-cp "$GRUB_DIR/boot.img" "$WORK/boot.img"
-# as grub-setup does for a hard disk: kernel_sector (0x5c, le64) = 1,
-# boot_drive (0x64) = 0xff (use BIOS drive), NOP out the drive check jump (0x66)
-printf '\x01\x00\x00\x00\x00\x00\x00\x00' | dd of="$WORK/boot.img" bs=1 seek=$((0x5c)) conv=notrunc status=none
-printf '\xff' | dd of="$WORK/boot.img" bs=1 seek=$((0x64)) conv=notrunc status=none
-printf '\x90\x90' | dd of="$WORK/boot.img" bs=1 seek=$((0x66)) conv=notrunc status=none
-# MBR: boot code only (bytes 0..439): keep disk id + partition table + 0x55aa
-dd if="$WORK/boot.img" of="$RAW" bs=440 count=1 conv=notrunc status=none
-dd if="$WORK/core.img" of="$RAW" bs=512 seek=1 conv=notrunc status=none
+install_grub_bios
 sfdisk --quiet --dump "$RAW" >&2 || die "partition table damaged"
 
 # --- 4. qcow2 -----------------------------------------------------------------

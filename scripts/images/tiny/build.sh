@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build (or find in the cache) the testcloud "tiny" test disk image: a few-MiB
-# BIOS-bootable qcow2 that behaves like a distro cloud image (own MBR +
-# syslinux bootloader, Debian cloud kernel, busybox + dropbear initramfs that
-# reads a cloud-init NoCloud seed) and boots in seconds under TCG.
+# qcow2 that behaves like a distro cloud image (own bootloaders: syslinux for
+# BIOS, Debian's signed shim + GRUB for UEFI with or without Secure Boot;
+# Debian's kernel; busybox + dropbear initramfs that reads a cloud-init
+# NoCloud seed) and boots in seconds under TCG.
 #
 #   bash scripts/images/tiny/build.sh
 #
@@ -12,13 +13,14 @@
 # which case no image (nor <image>.tmp) is left in the cache.
 #
 # <hash16> = first 16 hex digits of a sha256 over every file of this
-# directory plus the versions of the Debian packages used (kernel,
-# busybox-static, dropbear-bin, syslinux) and the bytes of the host binaries
-# and shared libraries copied into the image.
+# directory plus the versions of the Debian packages used (kernel, shim-signed,
+# grub-efi-amd64-signed, busybox-static, dropbear-bin, syslinux) and the bytes
+# of the host binaries and shared libraries copied into the image.
 #
-# Needs (Debian): apt (for `apt-get download` of the kernel), dpkg, kmod
-# (depmod), busybox-static, dropbear-bin, cpio, gzip, dosfstools, mtools,
-# syslinux, syslinux-common, fdisk (sfdisk), qemu-utils, util-linux (flock).
+# Needs (Debian): apt (for `apt-get download` of the kernel, shim and GRUB:
+# see debs.sh), dpkg, kmod (depmod), busybox-static, dropbear-bin, cpio, gzip,
+# dosfstools, mtools, syslinux, syslinux-common, fdisk (sfdisk), qemu-utils,
+# util-linux (flock).
 # No loop devices, no mount, no root-only operations except what apt needs.
 set -euo pipefail
 umask 022
@@ -35,43 +37,29 @@ die() {
 	exit 1
 }
 
-for c in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip sha256sum mkfs.vfat mcopy mdir syslinux sfdisk qemu-img flock ldd; do
+for c in apt-cache apt-get dpkg-deb dpkg-query depmod cpio gzip sha256sum mkfs.vfat mcopy mmd mdir syslinux sfdisk qemu-img flock ldd; do
 	command -v "$c" >/dev/null 2>&1 || die "missing command '$c' (see the header of $0 for the packages needed)"
 done
 [ -f "$MBR_BIN" ] || die "missing $MBR_BIN (apt-get install syslinux-common)"
 
 # ------------------------------------------------------------ inputs
-# Kernel package + version from the linux-image-cloud-amd64 metapackage
-# (its Depends is "linux-image-X-cloud-amd64 (= VER)"). apt-cache takes ~1 s
-# here (no pkgcache.bin), so the answer is cached in the fixtures dir, keyed
-# on the apt lists / dpkg status / apt config it depends on.
-resolve_kernel() {
-	local show dep
-	show=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2>/dev/null) || return 1
-	dep=$(printf '%s\n' "$show" | awk '/^Depends:/ { sub(/^Depends: */, ""); print; exit }' | tr ',|' '\n\n' |
-		sed -n 's/^ *\(linux-image-[^ ]*-cloud-amd64\)\( *(= *\([^)]*\))\)\{0,1\} *$/\1 \3/p' | head -n 1)
-	set -- $dep
-	[ -n "${1:-}" ] || return 1
-	if [ -z "${2:-}" ]; then
-		set -- "$1" "$(apt-cache show --no-all-versions "$1" 2>/dev/null | awk '/^Version:/ { print $2; exit }')"
-	fi
-	[ -n "$2" ] || return 1
-	echo "$1 $2"
-}
+# shellcheck source=debs.sh
+. "$HERE/debs.sh"
+# apt-cache takes ~1 s here (no pkgcache.bin), so the answer is cached in the
+# fixtures dir, keyed on the apt lists / dpkg status / apt config it depends on.
 mkdir -p "$FIX" 2>/dev/null || die "cannot create fixtures dir $FIX"
 FIX=$(cd "$FIX" && pwd -P)
 APT_KEY=$({ stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* /var/lib/dpkg/status \
 	/etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/preferences /etc/apt/preferences.d/* \
 	2>/dev/null || true; } | sha256sum | cut -c1-16)
-KRES="$FIX/.tiny-kernel-$APT_KEY"
-if [ -s "$KRES" ] && read -r KPKG KVER <"$KRES" && [ -n "$KVER" ]; then
-	:
-else
-	read -r KPKG KVER < <(resolve_kernel) || true
-	[ -n "${KVER:-}" ] || die "cannot resolve the kernel of linux-image-cloud-amd64 (run apt-get update?)"
-	rm -f "$FIX"/.tiny-kernel-* 2>/dev/null || true
-	echo "$KPKG $KVER" >"$KRES.$$" && mv -f "$KRES.$$" "$KRES" || rm -f "$KRES.$$"
+DRES="$FIX/.tiny-debs-$APT_KEY"
+if [ "$(wc -l 2>/dev/null <"$DRES")" != 3 ]; then
+	debs=$(resolve_debs) && [ "$(printf '%s\n' "$debs" | wc -l)" = 3 ] ||
+		die "cannot resolve $KMETA $EFI_DEBS with apt-cache (run apt-get update?)"
+	rm -f "$FIX"/.tiny-debs-* "$FIX"/.tiny-kernel-* 2>/dev/null || true
+	printf '%s\n' "$debs" >"$DRES.$$" && mv -f "$DRES.$$" "$DRES" || rm -f "$DRES.$$"
 fi
+{ read -r KPKG KVER && read -r SHIM_PKG SHIM_VER && read -r GRUB_PKG GRUB_VER; } <"$DRES"
 KREL=${KPKG#linux-image-}
 
 read -r BB_VER DB_VER SL_VER SLC_VER < <(
@@ -89,8 +77,9 @@ read -r BB_VER DB_VER SL_VER SLC_VER < <(
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing (busybox-static)"
 if ldd "$BUSYBOX" 2>&1 | grep -q '=>'; then die "$BUSYBOX is not static (install busybox-static, not busybox)"; fi
-# rcS looks the seed up with findfs, as busybox-based guests do
-"$BUSYBOX" --list | grep -qx findfs || die "$BUSYBOX has no findfs applet"
+# rcS looks the seed up with findfs, as busybox-based guests do. (Not grep -q:
+# it would stop reading early, and with pipefail busybox's SIGPIPE fails this.)
+"$BUSYBOX" --list | grep -x findfs >/dev/null || die "$BUSYBOX has no findfs applet"
 DROPBEAR_BINS="/usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/dropbearconvert /usr/bin/dbclient"
 for b in $DROPBEAR_BINS; do [ -x "$b" ] || die "$b missing (dropbear-bin)"; done
 # shared libraries (and the ELF interpreter) the dropbear binaries need
@@ -108,7 +97,7 @@ recipe_hash() {
 		find . -type f ! -name '*~' ! -name '.*.swp' -printf '%P %m\n' | sort |
 			awk '{ print $1, (substr($2, length($2) - 2, 1) % 2 ? "x" : "-") }'
 		find . -type f ! -name '*~' ! -name '.*.swp' -print0 | sort -z | xargs -0 sha256sum
-		echo "$KPKG=$KVER"
+		cat "$DRES"
 		echo "busybox-static=$BB_VER"
 		echo "dropbear-bin=$DB_VER"
 		echo "syslinux=$SL_VER syslinux-common=$SLC_VER"
@@ -143,27 +132,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-log "building $OUT (kernel $KPKG $KVER, busybox $BB_VER, dropbear $DB_VER)"
+log "building $OUT (kernel $KPKG $KVER, $SHIM_PKG $SHIM_VER, $GRUB_PKG $GRUB_VER, busybox $BB_VER, dropbear $DB_VER)"
 
-# --- kernel package (download cache: $FIX/downloads)
+# --- Debian packages (download cache: $FIX/downloads)
 DL="$FIX/downloads"
 mkdir -p "$DL"
-DEB="$DL/${KPKG}_${KVER//:/%3a}_amd64.deb"
-if [ -f "$DEB" ] && dpkg-deb --info "$DEB" >/dev/null 2>&1; then
-	log "using cached $DEB"
-else
-	mkdir -p "$TMP/dl"
-	chmod 0755 "$TMP"
-	id _apt >/dev/null 2>&1 && chown _apt "$TMP/dl" 2>/dev/null || true
-	log "apt-get download $KPKG=$KVER"
-	(cd "$TMP/dl" && apt-get download -q "$KPKG=$KVER") >&2 || die "apt-get download $KPKG=$KVER failed"
-	got=$(ls "$TMP"/dl/*.deb 2>/dev/null | head -n 1)
-	[ -n "$got" ] && dpkg-deb --info "$got" >/dev/null || die "downloaded package is missing or broken"
-	mv "$got" "$DEB.part.$$"
-	mv "$DEB.part.$$" "$DEB"
-fi
-log "extracting kernel"
-dpkg-deb -x "$DEB" "$TMP/k"
+log "extracting $KPKG, $SHIM_PKG, $GRUB_PKG"
+deb=$(fetch_deb "$KPKG" "$KVER")
+dpkg-deb -x "$deb" "$TMP/k"
+for p in "$SHIM_PKG=$SHIM_VER" "$GRUB_PKG=$GRUB_VER"; do
+	deb=$(fetch_deb "${p%%=*}" "${p#*=}")
+	dpkg-deb -x "$deb" "$TMP/efi"
+done
+SHIM_EFI="$TMP/efi/usr/lib/shim/shimx64.efi.signed"
+GRUB_EFI="$TMP/efi/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"
+[ -f "$SHIM_EFI" ] && [ -f "$GRUB_EFI" ] || die "no shimx64.efi.signed / grubx64.efi.signed in $SHIM_PKG / $GRUB_PKG"
 [ -d "$TMP/k/lib/modules/$KREL" ] || { [ -d "$TMP/k/usr/lib/modules/$KREL" ] && mkdir -p "$TMP/k/lib" && ln -s ../usr/lib/modules "$TMP/k/lib/modules"; }
 KM="$TMP/k/lib/modules/$KREL"
 VMLINUZ="$TMP/k/boot/vmlinuz-$KREL"
@@ -184,28 +167,8 @@ chmod 0700 "$R/root"
 
 # modules, in dependency order
 WANT=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$HERE/modules.list" | tr '\n' ' ')
-awk -v want="$WANT" '
-	function norm(p,   n) { n = p; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
-	function visit(n,   i, k, d) {
-		if (n in done) return
-		done[n] = 1
-		k = split(deps[n], d, " ")
-		for (i = 1; i <= k; i++) visit(norm(d[i]))
-		print path[n]
-	}
-	FILENAME ~ /modules\.dep$/ { p = $1; sub(/:$/, "", p); n = norm(p); path[n] = p; deps[n] = ""; for (i = 2; i <= NF; i++) deps[n] = deps[n] " " $i; next }
-	FILENAME ~ /modules\.builtin$/ { builtin[norm($1)] = 1; next }
-	END {
-		k = split(want, w, " ")
-		for (i = 1; i <= k; i++) {
-			opt = (w[i] ~ /\?$/); n = w[i]; sub(/\?$/, "", n); gsub(/-/, "_", n)
-			if (n in path) visit(n)
-			else if (n in builtin) printf "tiny-build: module %s is built in\n", n > "/dev/stderr"
-			else if (opt) printf "tiny-build: optional module %s not available\n", n > "/dev/stderr"
-			else { printf "tiny-build: ERROR: module %s not found\n", n > "/dev/stderr"; bad = 1 }
-		}
-		exit bad
-	}' "$KM/modules.dep" "$KM/modules.builtin" >"$R/etc/tiny/modules.load" || die "module resolution failed"
+awk -v want="$WANT" -f "$HERE/modules.awk" "$KM/modules.dep" "$KM/modules.builtin" \
+	>"$R/etc/tiny/modules.load" || die "module resolution failed"
 while read -r ko; do
 	install -D -m 0644 "$KM/$ko" "$R/lib/modules/$KREL/$ko"
 done <"$R/etc/tiny/modules.load"
@@ -231,7 +194,8 @@ done
 tar -C "$HERE/rootfs" -cf - . | tar -C "$R" -xf - --keep-directory-symlink --no-same-owner
 find "$R/etc" "$R/usr/libexec/tiny" -type f -exec chmod 0644 {} +
 chmod 0755 "$R"/etc/init.d/* "$R"/etc/acpi/PWRF/* "$R/bin/cloud-init" "$R/bin/sudo" \
-	"$R/usr/share/udhcpc/default.script" "$R/bin/bash" "$R/usr/libexec/tiny/console-shell"
+	"$R/usr/share/udhcpc/default.script" "$R/bin/bash" "$R/usr/libexec/tiny/console-shell" \
+	"$R/usr/libexec/tiny/disk-links"
 cat >"$R/etc/os-release" <<EOF
 PRETTY_NAME="testcloud tiny test image"
 NAME="testcloud-tiny"
@@ -239,7 +203,8 @@ ID=testcloud-tiny
 VERSION_ID="$HASH"
 HOME_URL="https://example.invalid/testcloud"
 EOF
-printf 'hash=%s\nkernel=%s %s\nbusybox-static=%s\ndropbear-bin=%s\n' "$HASH" "$KPKG" "$KVER" "$BB_VER" "$DB_VER" >"$R/etc/tiny/build-info"
+printf 'hash=%s\nkernel=%s %s\nshim=%s %s\ngrub=%s %s\nbusybox-static=%s\ndropbear-bin=%s\n' "$HASH" \
+	"$KPKG" "$KVER" "$SHIM_PKG" "$SHIM_VER" "$GRUB_PKG" "$GRUB_VER" "$BB_VER" "$DB_VER" >"$R/etc/tiny/build-info"
 
 # cpio (newc). The first, hand-made archive holds /dev/console so that the
 # kernel can give init a console without mknod on the build host.
@@ -260,25 +225,43 @@ newc() { # NAME MODE(octal) RDEVMAJOR RDEVMINOR INO
 } | gzip -6 -n >"$TMP/initrd.img"
 log "initramfs done"
 
-# --- disk: MBR (syslinux mbr.bin) + one active FAT16 partition at 1 MiB
-cp "$HERE/syslinux.cfg" "$TMP/syslinux.cfg"
+# --- disk: MBR (syslinux mbr.bin) + one active FAT16 partition at 1 MiB, of
+# type 0xEF (EFI system partition) so that UEFI firmware treats it as the ESP;
+# BIOS (SeaBIOS + mbr.bin) boots the active partition whatever its type. Both
+# firmwares boot the same kernel, initramfs and command line from it:
+#   BIOS  mbr.bin -> syslinux (ldlinux.sys) -> /syslinux.cfg
+#   UEFI  \EFI\BOOT\BOOTX64.EFI (the removable-media path, no boot entry
+#         needed) = Debian's signed shim -> \EFI\BOOT\grubx64.efi = Debian's
+#         signed GRUB -> /EFI/debian/grub.cfg (its built-in prefix). The kernel
+#         is signed too, so this chain also boots with Secure Boot enforced.
+# Shim+GRUB rather than systemd-boot or syslinux.efi: the only chain that
+# boots under Secure Boot with Microsoft's keys (OVMF_VARS*.ms.fd), the way
+# Debian's own images do. All written with mtools: no loop device, no mount.
+CMDLINE=$(cat "$HERE/cmdline")
+sed "s|@CMDLINE@|$CMDLINE|" "$HERE/syslinux.cfg" >"$TMP/syslinux.cfg"
+sed "s|@CMDLINE@|$CMDLINE|" "$HERE/grub.cfg" >"$TMP/grub.cfg"
 cp "$VMLINUZ" "$TMP/vmlinuz"
 MIB=1048576
-need=$(($(stat -c %s "$TMP/vmlinuz") + $(stat -c %s "$TMP/initrd.img")))
+need=0
+for f in "$TMP/vmlinuz" "$TMP/initrd.img" "$SHIM_EFI" "$GRUB_EFI"; do need=$((need + $(stat -c %s "$f"))); done
 PART_MB=$(((need + MIB - 1) / MIB + 8))
 [ $PART_MB -ge 32 ] || PART_MB=32
 DISK="$TMP/disk.raw"
 truncate -s $(((PART_MB + 1) * MIB)) "$DISK"
-printf 'label: dos\nlabel-id: 0x7e57c10d\nunit: sectors\n2048,%d,e,*\n' $((PART_MB * 2048)) |
+printf 'label: dos\nlabel-id: 0x7e57c10d\nunit: sectors\n2048,%d,ef,*\n' $((PART_MB * 2048)) |
 	sfdisk -q --no-reread --no-tell-kernel "$DISK" >&2
 dd if="$MBR_BIN" of="$DISK" bs=440 count=1 conv=notrunc status=none
 export MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null
 truncate -s $((PART_MB * MIB)) "$TMP/part.raw"
 mkfs.vfat -F 16 -n TINYBOOT -i 7e57c10d -h 2048 "$TMP/part.raw" >/dev/null
 mcopy -i "$TMP/part.raw" "$TMP/vmlinuz" "$TMP/initrd.img" "$TMP/syslinux.cfg" ::/
+mmd -i "$TMP/part.raw" ::/EFI ::/EFI/BOOT ::/EFI/debian
+mcopy -i "$TMP/part.raw" "$SHIM_EFI" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$TMP/part.raw" "$GRUB_EFI" ::/EFI/BOOT/grubx64.efi
+mcopy -i "$TMP/part.raw" "$TMP/grub.cfg" ::/EFI/debian/grub.cfg
 dd if="$TMP/part.raw" of="$DISK" bs=$MIB seek=1 conv=notrunc,sparse status=none
 syslinux --install --offset $MIB "$DISK" >&2
-mdir -i "$DISK@@$MIB" -b ::/ >/dev/null || die "partition unreadable after syslinux --install"
+mdir -i "$DISK@@$MIB" -b ::/EFI/BOOT >/dev/null || die "partition unreadable after syslinux --install"
 
 # --- qcow2
 log "disk image done, converting to qcow2"
