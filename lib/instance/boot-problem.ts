@@ -13,6 +13,10 @@ export interface BootProblem {
  */
 export function bootProblem(lines: string[], firmware: Firmware): BootProblem | null {
   const text = lines.join("\n");
+  // GRUB loads the kernel and initrd into the firmware's memory: OVMF leaves it too little of a small guest.
+  if (/error: out of memory/.test(text) && /you need to load the kernel first/.test(text)) {
+    return { message: "the bootloader ran out of memory loading the kernel", hint: "give the guest more memory, e.g. --ram 512" };
+  }
   if (firmware === "bios" && /No bootable device/i.test(text)) {
     return { message: "no bootable device under BIOS", hint: "the image may boot only with UEFI: try --firmware uefi" };
   }

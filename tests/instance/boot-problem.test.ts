@@ -7,6 +7,7 @@ describe("bootProblem", () => {
     ["OVMF with nothing to boot", ["BdsDxe: No bootable option or device was found."], "uefi", "try --firmware bios"],
     ["OVMF dropped into its shell", ["UEFI Interactive Shell v2.2", "Shell> "], "uefi", "try --firmware bios"],
     ["Secure Boot refusing an unsigned loader", ["BdsDxe: failed to load Boot0001 \"UEFI QEMU HARDDISK\": Access Denied"], "uefi-secure", "try --firmware uefi"],
+    ["GRUB out of memory under OVMF", ["Welcome to GRUB!", "error: out of memory.", "error: you need to load the kernel first."], "uefi", "--ram 512"],
     ["a kernel booting", ["Linux version 6.1.0-28-cloud-amd64", "Run /init as init process"], "bios", null],
     ["the same words under another firmware", ["No bootable device."], "uefi", null],
   ];
