@@ -9,6 +9,7 @@ export function formatInstance(info: InstanceInfo): string {
     `user:    ${info.user}`,
     `dir:     ${info.paths.dir}`,
   ];
+  for (const f of info.machine?.forwards ?? []) lines.push(`forward: ${f.hostAddr}:${f.hostPort} → guest ${f.guestPort}/${f.proto}`);
   lines.push(`ssh:     testcloud ssh ${info.name}`);
   return lines.join("\n");
 }

@@ -8,6 +8,7 @@ export const commands = {
   ip: () => import("./ip.ts").then((m) => m.default as CommandDef),
   ssh: () => import("./ssh.ts").then((m) => m.default as CommandDef),
   "ssh-config": () => import("./ssh-config.ts").then((m) => m.default as CommandDef),
+  forward: () => import("./forward.ts").then((m) => m.default as CommandDef),
   console: () => import("./console.ts").then((m) => m.default as CommandDef),
   wait: () => import("./wait.ts").then((m) => m.default as CommandDef),
   start: () => import("./start.ts").then((m) => m.default as CommandDef),

@@ -14,6 +14,8 @@ export function testMachine(overrides: Partial<Machine> = {}): Machine {
     rootDiskSize: 0,
     disks: [],
     nics: [{ network: "default", mac: "52:54:00:12:34:56" }],
+    isolated: false,
+    forwards: [],
     shares: [],
     tpm: false,
     graphics: "none",

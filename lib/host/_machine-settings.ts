@@ -5,7 +5,7 @@
  * makes its flags from them, and `apply` puts the value into the Machine.
  */
 import { isAbsolute } from "node:path";
-import type { DiskBus, ExtraDisk, Machine, Share } from "../machine/machine.ts";
+import type { DiskBus, ExtraDisk, Forward, Machine, Share } from "../machine/machine.ts";
 import { parseSize } from "./parse-size.ts";
 import { bool, list, oneOf, size, text, wholeNumber } from "./_setting-kinds.ts";
 
@@ -24,6 +24,8 @@ export interface MachineSettings {
   disk: ExtraDisk[];
   /** More NICs: a libvirt network name or "user" each. */
   nic: string[];
+  isolated: boolean;
+  forward: Forward[];
   share: Share[];
 }
 
@@ -62,6 +64,17 @@ export function parseDiskSpec(spec: string): ExtraDisk | undefined {
     else return undefined;
   }
   return disk;
+}
+
+/** `[HOSTADDR:]HOSTPORT:GUESTPORT[/udp]`: host port 0 is picked at create; the address defaults to 127.0.0.1. */
+export function parseForwardSpec(spec: string): Forward | undefined {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|localhost):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(spec);
+  if (!m) return undefined;
+  const [hostPort, guestPort] = [Number(m[2]), Number(m[3])];
+  if (hostPort > 65535 || guestPort < 1 || guestPort > 65535) return undefined;
+  const hostAddr = m[1] === undefined || m[1] === "localhost" ? "127.0.0.1" : m[1];
+  if (hostAddr.split(".").some((octet) => Number(octet) > 255)) return undefined;
+  return { proto: (m[4] ?? "tcp") as Forward["proto"], hostAddr, hostPort, guestPort };
 }
 
 /** `HOSTDIR[:TAG][:ro]`: an absolute directory; the tag defaults to its last name. */
@@ -138,6 +151,19 @@ export const MACHINE_ROWS: { [K in keyof MachineSettings]: MachineRow<K> } = {
     valueHint: "NETWORK|user",
     repeatable: true,
     apply: (m, v) => m.nics.push(...v.map((network) => ({ network, mac: "" }))),
+  },
+  isolated: {
+    ...bool,
+    boolean: true,
+    description: "User mode: the guest reaches nothing but its forwards (default: outbound access, the host is 10.0.2.2)",
+    apply: (m, v) => (m.isolated = v),
+  },
+  forward: {
+    ...list(spec(parseForwardSpec, "[HOSTADDR:]HOSTPORT:GUESTPORT[/udp] with ports 1-65535 (host port 0: pick a free one)")),
+    description: "User mode: forward a host port to a guest port (repeatable); HOSTADDR defaults to 127.0.0.1",
+    valueHint: "[HOSTADDR:]HOSTPORT:GUESTPORT[/udp]",
+    repeatable: true,
+    apply: (m, v) => (m.forwards = v.map((f) => ({ ...f }))),
   },
   share: {
     ...list(spec(parseShareSpec, 'HOSTDIR[:TAG][:ro] with an absolute HOSTDIR and a TAG of letters, digits, "-" and "_"')),

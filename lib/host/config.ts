@@ -142,6 +142,8 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     tpm: false,
     disk: [],
     nic: [],
+    isolated: false,
+    forward: [],
     share: [],
     connect: uid === 0 ? "qemu:///system" : "qemu:///session",
     dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),

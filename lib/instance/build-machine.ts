@@ -1,12 +1,13 @@
 import { statSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
-import { DependencyError, NotFoundError, StateError, UsageError } from "../errors.ts";
+import { cpus, networkInterfaces, totalmem } from "node:os";
+import { AlreadyExistsError, DependencyError, NotFoundError, StateError, UsageError } from "../errors.ts";
 import { detectVirtType } from "../host/detect-virt.ts";
 import { findLoader } from "../host/firmware.ts";
 import { which } from "../host/run.ts";
 import { MACHINE_ROWS, type MachineSettings } from "../host/_machine-settings.ts";
 import { networkActive, type Virsh } from "../libvirt/virsh.ts";
-import type { Machine } from "../machine/machine.ts";
+import type { Forward, Machine } from "../machine/machine.ts";
+import { portFree } from "./allocate-port.ts";
 
 /**
  * The machine the settings describe: defaults, then each setting's row puts its value in
@@ -24,6 +25,8 @@ export function draftMachine(settings: MachineSettings, network: string, virt = 
     rootDiskSize: 0,
     disks: [],
     nics: [{ network, mac: "" }],
+    isolated: false,
+    forwards: [],
     shares: [],
     tpm: false,
     graphics: "none",
@@ -47,6 +50,7 @@ export async function checkMachine(machine: Machine, conn: Virsh): Promise<void>
     throw new UsageError("Shared folders need qemu:///system: libvirt 9 cannot run virtiofsd for a session daemon", { hint: "run as root, or drop --share" });
   }
   for (const share of machine.shares) checkHostDir(share.hostDir);
+  await checkForwards(machine);
   if (machine.tpm) requireTools(["swtpm", "swtpm_setup"], "swtpm swtpm-tools", "--tpm");
   if (machine.shares.some((s) => s.readonly)) requireTools(["unshare", "mount"], "util-linux mount", "--share …:ro");
   const networks = [...new Set(machine.nics.map((n) => n.network).filter((n) => n !== "user"))];
@@ -88,6 +92,42 @@ function checkHostDir(dir: string): void {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new NotFoundError(`Shared directory not found: "${dir}"`, { code: "E_SHARE_NOT_FOUND" });
   }
+}
+
+/**
+ * Forwards need user mode, a local host address, distinct host ports, and ports nobody
+ * holds (but the instance's own, which `skipPortCheck` names when it already runs).
+ */
+export async function checkForwards(m: Machine, options: { skipPortCheck?: Set<Forward> } = {}): Promise<void> {
+  if (m.forwards.length === 0) return;
+  if (m.nics[0]!.network !== "user") {
+    throw new UsageError("--forward needs user-mode networking (--network user): on a libvirt network the guest's own address is reachable", {
+      hint: "testcloud info NAME shows the guest's address",
+    });
+  }
+  const local = localAddresses();
+  const seen = new Set<string>();
+  for (const f of m.forwards) {
+    if (!local.has(f.hostAddr)) throw new UsageError(`Invalid --forward: host address ${f.hostAddr} is not an address of this host`);
+    const key = `${f.proto}:${f.hostAddr}:${f.hostPort}`;
+    if (f.hostPort !== 0 && seen.has(key)) throw new UsageError(`Invalid --forward: ${f.hostAddr}:${f.hostPort}/${f.proto} is given twice`);
+    seen.add(key);
+    if (f.hostPort !== 0 && !options.skipPortCheck?.has(f) && !(await portFree(f.proto, f.hostAddr, f.hostPort))) throw portInUse(f);
+  }
+}
+
+/** A host port someone already listens on. */
+export function portInUse(f: Forward): AlreadyExistsError {
+  return new AlreadyExistsError(`Host port ${f.hostAddr}:${f.hostPort}/${f.proto} is in use`, {
+    code: "E_PORT_IN_USE",
+    hint: `pick another port, or 0 to let testcloud pick one (--forward ${f.hostAddr}:0:${f.guestPort}${f.proto === "udp" ? "/udp" : ""})`,
+  });
+}
+
+/** The host's IPv4 addresses (loopback's whole 127/8 counts). */
+function localAddresses(): { has(address: string): boolean } {
+  const mine = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === "IPv4").map((a) => a.address)));
+  return { has: (address) => address.startsWith("127.") || mine.has(address) };
 }
 
 function requireTools(tools: string[], packages: string, flag: string): void {

@@ -7,7 +7,8 @@ import { fetchImage, type FetchOptions } from "../image/fetch-image.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
 import { connect, defineDomain, startDomain, type Virsh } from "../libvirt/virsh.ts";
 import { userMode, type Machine } from "../machine/machine.ts";
-import { allocateNics, freePort } from "./_allocate.ts";
+import { allocateNics, freePort, repickForwards } from "./_allocate.ts";
+import { portInUse } from "./build-machine.ts";
 import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { makeMachineFiles } from "./machine-files.ts";
@@ -76,7 +77,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   });
   try {
     await testPause("claimed");
-    await allocateNics(machine, options.dataDir);
+    const pickedForwards = await allocateNics(machine, options.dataDir);
     const record = newRecord(name, options, { source: image.source, digest: image.digest, path: image.path }, machine);
     checkProvisioning(record, options.provisioning);
     const system = conn.uri.includes("/system");
@@ -89,7 +90,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     ]);
     image.release();
     await testPause("prepared");
-    await timed("start", () => start(conn, record, options.dataDir));
+    await timed("start", () => start(conn, record, options.dataDir, pickedForwards));
     await testPause("started");
     let ip: string | null = null;
     if (options.wait !== "none") {
@@ -212,14 +213,21 @@ async function define(conn: Virsh, record: InstanceRecord, dataDir: string): Pro
 }
 
 /** Starts the domain; a forwarded port taken in the meantime by another process gets a new one. */
-async function start(conn: Virsh, record: InstanceRecord, dataDir: string): Promise<void> {
+/**
+ * Starts the domain. A port we picked that another process took in the meantime is picked
+ * again; a port the user asked for that is taken is their error to fix.
+ */
+async function start(conn: Virsh, record: InstanceRecord, dataDir: string, picked: number[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDomain(conn, record.uuid);
     } catch (error) {
       const portTaken = error instanceof ToolError && /host forwarding rule|Address already in use/i.test(error.stderr);
       if (!portTaken || !userMode(record.machine) || attempt >= 5) throw error;
+      const asked = record.machine.forwards.find((f, i) => !picked.includes(i) && (error as ToolError).stderr.includes(`${f.proto}:${f.hostAddr}:${f.hostPort}-`));
+      if (asked) throw portInUse(asked);
       record.machine.nics[0]!.sshPort = await freePort(dataDir);
+      await repickForwards(record.machine, picked);
       await define(conn, record, dataDir);
     }
   }

@@ -81,7 +81,7 @@ function upgradeRecord(raw: InstanceRecord & Record<string, any>): InstanceRecor
     ...rest,
     machine: {
       arch: "x86_64", type: "q35", firmware: "bios", virtType, cpu: "auto", memoryMiB: ramMiB, vcpus,
-      rootDiskSize: diskSize ?? 0, disks: [], nics: [nic], shares: [], tpm: false, graphics: vnc ? "vnc" : "none",
+      rootDiskSize: diskSize ?? 0, disks: [], nics: [nic], isolated: true, forwards: [], shares: [], tpm: false, graphics: vnc ? "vnc" : "none",
     },
   };
 }

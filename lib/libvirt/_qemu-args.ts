@@ -13,8 +13,9 @@ export function qemuArgs(m: Machine, files: DomainFiles): string[] {
   const args: string[] = [];
   const first = m.nics[0];
   if (first?.network === "user") {
-    // restrict=on: the guest reaches nothing but the forwarded port; 127.0.0.1 keeps ssh off the LAN.
-    args.push("-netdev", `user,id=tcnet0,restrict=on,hostfwd=tcp:127.0.0.1:${first.sshPort}-:22`);
+    // 127.0.0.1 keeps ssh off the LAN. restrict=on (isolated): the guest reaches nothing but its forwards.
+    const forwards = [`tcp:127.0.0.1:${first.sshPort}-:22`, ...m.forwards.map((f) => `${f.proto}:${f.hostAddr}:${f.hostPort}-:${f.guestPort}`)];
+    args.push("-netdev", ["user", "id=tcnet0", ...(m.isolated ? ["restrict=on"] : []), ...forwards.map((f) => `hostfwd=${f}`)].join(","));
     const model = m.type === "pc" ? "e1000" : "virtio-net-pci";
     args.push("-device", `${model},netdev=tcnet0,mac=${first.mac},romfile=,bus=${bus},addr=0x10`);
   }

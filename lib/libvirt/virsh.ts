@@ -234,3 +234,11 @@ export async function attachConsole(conn: Virsh, uuid: string): Promise<number> 
   const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"] });
   return proc.exited;
 }
+
+/**
+ * Runs one QEMU human-monitor command in a running domain (what libvirt has no API for,
+ * such as hostfwd_add). QEMU answers errors as text, not a status: any output is one.
+ */
+export async function monitorCommand(conn: Virsh, uuid: string, command: string): Promise<string> {
+  return (await virsh(conn, ["qemu-monitor-command", uuid, "--hmp", command])).stdout.trim();
+}

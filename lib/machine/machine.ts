@@ -23,6 +23,10 @@ export interface Machine {
   disks: ExtraDisk[];
   /** The first is the one ssh goes through. */
   nics: Nic[];
+  /** User mode: the guest reaches nothing but the host's forwards to it (QEMU's restrict=on). */
+  isolated: boolean;
+  /** User mode: host ports forwarded to guest ports, beside ssh's. */
+  forwards: Forward[];
   shares: Share[];
   tpm: boolean;
   graphics: "none" | "vnc";
@@ -54,6 +58,21 @@ export interface Nic {
   mac: string;
   /** The host port forwarded to the guest's ssh: the first NIC in user mode only. */
   sshPort?: number;
+}
+
+/** A host port forwarded to a guest port through QEMU's user-mode network. */
+export interface Forward {
+  proto: "tcp" | "udp";
+  /** A local address of the host: 127.0.0.1 unless given. */
+  hostAddr: string;
+  /** 0 until create picks a free one. */
+  hostPort: number;
+  guestPort: number;
+}
+
+/** How a forward is written: `[HOSTADDR:]HOSTPORT:GUESTPORT[/udp]`. */
+export function forwardSpec(f: Forward): string {
+  return `${f.hostAddr}:${f.hostPort}:${f.guestPort}${f.proto === "udp" ? "/udp" : ""}`;
 }
 
 /** A host directory shared with the guest over virtiofs, mounted at /mnt/<tag>. */

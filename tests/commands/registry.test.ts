@@ -15,6 +15,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   ip: { positionals: ["name"] },
   ssh: { positionals: ["name"] },
   "ssh-config": { positionals: ["name"] },
+  forward: { positionals: ["name"] },
   console: { positionals: ["name"] },
   wait: { positionals: ["name"] },
   start: { positionals: ["name"] },

@@ -29,6 +29,9 @@ const files = {
 const tiny = () => testImage("tiny");
 /** An instance that exists and is shut off, for the verbs that need one in the wrong state. */
 const stopped = uniqueName("stopped");
+/** A host port something listens on for the whole file. */
+const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+const busyPort = busy.port;
 
 beforeAll(async () => {
   // Every tool create needs but swtpm.
@@ -43,7 +46,7 @@ beforeAll(async () => {
   expect((await cli(["stop", stopped])).exitCode).toBe(0);
 }, 60_000);
 
-const VERBS_WITH_NAME = ["start", "stop", "shutdown", "reboot", "reset", "info", "ip", "ssh", "ssh-config", "console", "wait", "remove"];
+const VERBS_WITH_NAME = ["start", "stop", "shutdown", "reboot", "reset", "info", "ip", "ssh", "ssh-config", "console", "wait", "remove", "forward"];
 const create = (...args: string[]) => () => ["create", tiny(), "--name", uniqueName("bad"), "--network", NETWORK, ...args];
 const argv = (...args: string[]) => () => args;
 
@@ -111,6 +114,14 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["a share tag with a space", create("--share", "/tmp:has space"), {}, 2, "E_USAGE"],
   ["two shares with one tag", create("--share", "/tmp:t", "--share", "/var:t"), {}, 2, "E_USAGE"],
   ["an extra NIC on a network that does not exist", create("--nic", "no-such-net"), {}, 4, "E_NOT_FOUND"],
+  ["a forward to a guest port above 65535", create("--network", "user", "--forward", "8080:70000"), {}, 2, "E_USAGE"],
+  ["a forward to guest port 0", create("--network", "user", "--forward", "8080:0"), {}, 2, "E_USAGE"],
+  ["a forward from a host address that is not local", create("--network", "user", "--forward", "198.51.100.7:8080:80"), {}, 2, "E_USAGE"],
+  ["the same forward twice", create("--network", "user", "--forward", "18080:80", "--forward", "18080:81"), {}, 2, "E_USAGE"],
+  ["a forward on a libvirt network", create("--forward", "8080:80"), {}, 2, "E_USAGE"],
+  ["a forward from a host port in use", () => ["create", tiny(), "--name", uniqueName("bad"), "--network", "user", "--forward", `${busyPort}:80`], {}, 5, "E_PORT_IN_USE"],
+  ["forward --add on a libvirt-network instance", () => ["forward", stopped, "--add", "0:80"], {}, 2, "E_USAGE"],
+  ["forward --remove of no such forward", () => ["forward", stopped, "--remove", "1234:80"], {}, 2, "E_USAGE"],
   ["an unknown firmware", create("--firmware", "coreboot"), {}, 2, "E_USAGE"],
   ["Secure Boot on the pc machine type", create("--machine", "pc", "--firmware", "uefi-secure"), {}, 2, "E_USAGE"],
   ["an unknown machine type", create("--machine", "virt"), {}, 2, "E_USAGE"],

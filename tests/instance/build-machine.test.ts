@@ -30,7 +30,7 @@ describe("draftMachine", () => {
     const m = draftMachine(await settings(), "default", () => "qemu");
     expect(m).toEqual({
       arch: "x86_64", type: "q35", firmware: "bios", virtType: "qemu", cpu: "auto", memoryMiB: 1024, vcpus: 2, rootDiskSize: 0,
-      disks: [], nics: [{ network: "default", mac: "" }], shares: [], tpm: false, graphics: "none",
+      disks: [], nics: [{ network: "default", mac: "" }], isolated: false, forwards: [], shares: [], tpm: false, graphics: "none",
     });
   });
 

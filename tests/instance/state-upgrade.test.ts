@@ -21,7 +21,8 @@ describe("readRecord of a record written before the machine description", () => 
       name: "old", uuid: old.uuid, uri: old.uri, createdAt: old.createdAt, user: "cloud-user", image: old.image, provisioning: "nocloud",
       machine: {
         arch: "x86_64", type: "q35", firmware: "bios", virtType: "qemu", cpu: "auto", memoryMiB: 256, vcpus: 1, rootDiskSize: 0,
-        disks: [], nics: [{ network: "user", mac: "52:54:00:aa:bb:cc", sshPort: 40022 }], shares: [], tpm: false, graphics: "vnc",
+        // Before, user mode was always restricted: such an instance stays so.
+        disks: [], nics: [{ network: "user", mac: "52:54:00:aa:bb:cc", sshPort: 40022 }], isolated: true, forwards: [], shares: [], tpm: false, graphics: "vnc",
       },
     });
   });
