@@ -84,16 +84,28 @@ describe("renderDomainXml networking", () => {
     expect(xml).not.toContain("qemu:commandline");
   });
 
-  test("user mode forwards ssh on 127.0.0.1 only and restricts the guest", () => {
+  test("user mode forwards ssh on 127.0.0.1 only", () => {
     const xml = renderDomainXml(userMode);
     expect(xml).toStartWith('<domain type="qemu" xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0">');
     expect(xml).not.toContain("<interface");
     const args = qemuArgs(xml);
     const netdev = argAfter(args, "-netdev");
-    expect(netdev).toEqual(expect.arrayContaining(["user", "restrict=on", "hostfwd=tcp:127.0.0.1:40022-:22"]));
+    expect(netdev).toEqual(expect.arrayContaining(["user", "hostfwd=tcp:127.0.0.1:40022-:22"]));
     const device = argAfter(args, "-device");
     expect(device[0]).toBe("virtio-net-pci");
     expect(device).toEqual(expect.arrayContaining(["mac=52:54:00:12:34:56", "bus=pcie.0", `netdev=${netdev.find((p) => p.startsWith("id="))!.slice(3)}`]));
+  });
+
+  test("--isolated restricts the guest; forwards join ssh's on the same user-mode NIC", () => {
+    const forwards = [
+      { proto: "tcp" as const, hostAddr: "127.0.0.1", hostPort: 8080, guestPort: 80 },
+      { proto: "udp" as const, hostAddr: "192.168.1.5", hostPort: 5353, guestPort: 53 },
+    ];
+    const open = argAfter(qemuArgs(renderDomainXml(testDomain({ machine: { ...userMode.machine, forwards } }))), "-netdev");
+    expect(open).not.toContain("restrict=on");
+    expect(open).toEqual(["user", "id=tcnet0", "hostfwd=tcp:127.0.0.1:40022-:22", "hostfwd=tcp:127.0.0.1:8080-:80", "hostfwd=udp:192.168.1.5:5353-:53"]);
+    const isolated = argAfter(qemuArgs(renderDomainXml(testDomain({ machine: { ...userMode.machine, isolated: true } }))), "-netdev");
+    expect(isolated).toContain("restrict=on");
   });
 
   test("more NICs follow the first: on a libvirt network, or libvirt's own user-mode NIC", () => {
