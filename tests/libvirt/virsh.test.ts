@@ -100,7 +100,7 @@ describe("destroyDomain and undefineDomain", () => {
   test("undefining a domain that is gone is not an error", async () => {
     const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
     await undefineDomain(connect(URI, run), "nosuch");
-    expect(run.calls[0]!.argv.slice(-2)).toEqual(["--nvram", "nosuch"]);
+    expect(run.calls[0]!.argv.slice(-2)).toEqual(["--snapshots-metadata", "nosuch"]);
   });
 
   test("any other undefine failure is an error", async () => {
