@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { chmod, writeFile } from "node:fs/promises";
+import { describe, expect, test } from "bun:test";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultUri } from "../../lib/host/paths.ts";
 import { run } from "../../lib/host/run.ts";
 import { METADATA_NS, renderDomainXml, type DomainSpec } from "../../lib/libvirt/domain-xml.ts";
-import { connect, defineDomain, destroyDomain, domainStateByUuid, startDomain, undefineDomain } from "../../lib/libvirt/virsh.ts";
-import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
+import { connect, domainStateByUuid, startDomain } from "../../lib/libvirt/virsh.ts";
+import { requireTool, useTempDirs } from "../_helpers.ts";
 import { testDomain } from "../_machine.ts";
+import { useScratchDomains } from "./_scratch-domain.ts";
 
 const spec = testDomain();
 const userMode = testDomain({ machine: { virtType: "qemu", nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40022 }] } });
@@ -251,35 +252,11 @@ describe("renderDomainXml against libvirt's schema", () => {
 describe("renderDomainXml with libvirt", () => {
   const tempDir = useTempDirs();
   const conn = connect(defaultUri());
-  let defined: string | undefined;
-
-  afterEach(async () => {
-    if (!defined) return;
-    await destroyDomain(conn, defined).catch(() => {});
-    await undefineDomain(conn, defined).catch(() => {});
-    defined = undefined;
-  });
+  const scratchDomain = useScratchDomains(conn);
 
   test("libvirt starts a user-mode domain", async () => {
     requireTool("virsh", "libvirt-clients");
-    const dir = await tempDir();
-    // The qemu process may run as another user: let it reach the files.
-    await chmod(dir, 0o755);
-    const domain = testDomain({
-      name: `tc-unit-${crypto.randomUUID().slice(0, 8)}`,
-      uuid: crypto.randomUUID(),
-      instanceDir: dir,
-      machine: { virtType: "qemu", memoryMiB: 64, vcpus: 1, nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40000 + Math.floor(Math.random() * 20000) }] },
-      files: {
-        rootDisk: await createImage(join(dir, "disk.qcow2"), { size: 1 << 20 }),
-        seed: await createImage(join(dir, "seed.iso"), { format: "raw", size: 1 << 20 }),
-        consoleLog: join(dir, "console.log"),
-      },
-    });
-    const xmlPath = join(dir, "domain.xml");
-    await writeFile(xmlPath, renderDomainXml(domain));
-    await defineDomain(conn, xmlPath);
-    defined = domain.uuid;
+    const domain = await scratchDomain(await tempDir());
     await startDomain(conn, domain.uuid);
     expect(await domainStateByUuid(conn, domain.uuid)).toBe("running");
   });
