@@ -30,7 +30,7 @@ export function defineAction<A extends ArgsDef, R>(def: {
       rejectUnknownFlags(command, def.args, context.rawArgs);
       rejectExtraWords(command, def.args, context.args._, context.rawArgs);
       const result = await def.run(context.args, current, context.rawArgs);
-      printResult(result, current.json, def.human as ((data: never) => string) | undefined);
+      printResult(result, current.json, def.human as ((data: never) => string) | undefined, current.events ?? false);
     },
   });
 }
@@ -62,6 +62,7 @@ export async function commandConfig(globals: Globals, flags: FlagValues = {}): P
 /** The global flags, listed in every command's --help. */
 export const globalArgs = {
   json: { type: "boolean", description: "Print one JSON document on stdout (errors too)" },
+  events: { type: "boolean", description: "Print progress as JSON lines on stdout, the result (or error) last (create, start, reboot, image pull)" },
   connect: { type: "string", alias: "c", description: "libvirt URI (default qemu:///system as root, else qemu:///session)", valueHint: "URI" },
   verbose: { type: "boolean", description: "Show stack traces on errors" },
 } as const satisfies ArgsDef;

@@ -1,7 +1,7 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
+import { eventWriter, progress } from "../lib/cli/events.ts";
 import { logger } from "../lib/cli/output.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
-import { progressPrinter } from "../lib/image/progress.ts";
 import { readPassword } from "../lib/guest/read-password.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
@@ -55,6 +55,7 @@ export default defineAction({
       metaData: repeated(rawArgs, "--meta-data"),
       ignitionFile: args.ignition,
     });
+    const onEvent = globals.events ? eventWriter() : undefined;
     const password = await readPassword({ password: args.password, passwordFile: args["password-file"] });
     const options: CreateOptions = {
       image: args.image,
@@ -76,10 +77,11 @@ export default defineAction({
         baseUrls: s.baseUrls,
         allowInsecureHttp: s.allowInsecureHttp,
         maxImageSize: s.maxImageSize,
-        onProgress: globals.json ? undefined : progressPrinter(),
+        onProgress: progress(globals, onEvent),
       },
       signal: globals.signal,
       log: globals.json ? undefined : (message) => logger.info(message),
+      onEvent,
     };
     if (args["dry-run"]) return planInstance(options);
     if (!globals.json) logger.start(`Creating instance from ${args.image}`);

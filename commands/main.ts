@@ -37,14 +37,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   let done = false;
   process.once("beforeExit", () => {
     if (done) return;
-    printError(new TestcloudError("Internal error: the command stopped before it finished", 1, "E_INTERNAL"), json, verbose);
+    printError(new TestcloudError("Internal error: the command stopped before it finished", 1, "E_INTERNAL"), json, verbose, events);
     process.exitCode = 1;
   });
-  let json = argv.includes("--json");
+  let events = argv.slice(0, argv.includes("--") ? argv.indexOf("--") : argv.length).includes("--events");
+  let json = events || argv.includes("--json");
   let verbose = argv.includes("--verbose");
   try {
     const { globals, rest } = extractGlobals(argv, controller.signal);
     ({ json, verbose } = globals);
+    events = globals.events ?? false;
     setGlobals(globals);
     if (!rest.includes("--help") && !rest.includes("-h")) {
       // Config files and TESTCLOUD_* variables feed every command; --connect beats them.
@@ -61,7 +63,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     await runCommand(root, { rawArgs: rest });
   } catch (error) {
     const known = toTestcloudError(error, controller.signal.aborted);
-    printError(known, json, verbose);
+    printError(known, json, verbose, events);
     process.exitCode = known.exitCode;
   } finally {
     done = true;

@@ -1,3 +1,4 @@
+import { eventWriter } from "../lib/cli/events.ts";
 import { connect } from "../lib/libvirt/virsh.ts";
 import { shutdownInstance, startInstance } from "../lib/instance/power.ts";
 import { powerAndWait } from "../lib/instance/power-and-wait.ts";
@@ -24,6 +25,7 @@ export default defineAction({
       for: waitMode(args.wait as string | boolean),
       timeoutS,
       signal: globals.signal,
+      onEvent: globals.events ? eventWriter() : undefined,
     });
   },
   human: (r) => `${r.name}: rebooted${r.ready ? `, ready at ${r.ready.ip}` : ""}`,

@@ -1,3 +1,4 @@
+import { eventWriter } from "../lib/cli/events.ts";
 import { connect } from "../lib/libvirt/virsh.ts";
 import { startInstance } from "../lib/instance/power.ts";
 import { powerAndWait } from "../lib/instance/power-and-wait.ts";
@@ -13,6 +14,7 @@ export default defineAction({
       for: waitMode(args.wait as string | boolean),
       timeoutS: seconds(args.timeout),
       signal: globals.signal,
+      onEvent: globals.events ? eventWriter() : undefined,
     });
   },
   human: (r) => `${r.name}: ${r.state}${r.ready ? ` at ${r.ready.ip}` : ""}`,

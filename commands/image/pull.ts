@@ -1,7 +1,8 @@
+import { eventWriter, progress } from "../../lib/cli/events.ts";
 import { logger } from "../../lib/cli/output.ts";
 import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
-import { bytes, progressPrinter } from "../../lib/image/progress.ts";
+import { bytes } from "../../lib/image/progress.ts";
 import { commandConfig, defineAction, globalArgs } from "../_action.ts";
 
 export default defineAction({
@@ -27,7 +28,7 @@ export default defineAction({
       allowInsecureHttp: s.allowInsecureHttp,
       maxImageSize: s.maxImageSize,
       signal: globals.signal,
-      onProgress: globals.json ? undefined : progressPrinter(),
+      onProgress: progress(globals, globals.events ? eventWriter() : undefined),
       log: globals.json ? undefined : (message) => logger.info(message),
     });
   },

@@ -4,6 +4,8 @@ import { dataDir, defaultUri } from "../host/paths.ts";
 /** Flags every command accepts, before or after the verb. */
 export interface Globals {
   json: boolean;
+  /** --events: progress as JSON lines on stdout, the result (or error) as the last line; implies json. */
+  events?: boolean;
   verbose: boolean;
   uri: string;
   /** The --connect value exactly as given, if it was. */
@@ -17,13 +19,14 @@ export interface Globals {
 
 /** Splits global flags out of argv; the rest goes to the command parser. */
 export function extractGlobals(argv: string[], signal: AbortSignal): { globals: Globals; rest: string[] } {
-  const globals: Globals = { json: false, verbose: false, uri: defaultUri(), dataDir: dataDir(), signal };
+  const globals: Globals = { json: false, events: false, verbose: false, uri: defaultUri(), dataDir: dataDir(), signal };
   const rest: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") break;
     if (arg === "--json") globals.json = true;
+    else if (arg === "--events") globals.json = globals.events = true;
     else if (arg === "--verbose") globals.verbose = true;
     else if (arg === "--connect" || arg === "-c") globals.uri = globals.connectFlag = requireValue(argv, ++i, arg);
     else if (arg.startsWith("--connect=")) globals.uri = globals.connectFlag = arg.slice("--connect=".length);

@@ -20,6 +20,7 @@ import { testPause } from "./_test-pause.ts";
 import { instancePaths, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
 import { waitReady } from "./wait-ready.ts";
+import { phase, type EventSink } from "./events.ts";
 
 export interface CreateOptions {
   image: string;
@@ -43,6 +44,8 @@ export interface CreateOptions {
   signal?: AbortSignal;
   run?: Runner;
   log?: (message: string) => void;
+  /** Phases, download progress and readiness as they happen (`--events`). */
+  onEvent?: EventSink;
 }
 
 /** Milliseconds each phase of `create` took. */
@@ -55,7 +58,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const name = validateName(options.name ?? randomName());
   const conn = connect(options.uri, options.run);
   const timings: Timings = {};
-  const timed = phaseTimer(timings, options.signal);
+  const timed = phaseTimer(timings, options.signal, options.onEvent);
   const started = performance.now();
   const machine = await timed("check", () => preflight(conn, name, options));
   ensureDataDir(options.dataDir);
@@ -96,6 +99,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     if (options.wait !== "none") {
       options.log?.(`Started "${name}" (${machine.virtType === "kvm" ? "KVM" : "TCG"}), waiting for ${options.wait} (timeout ${options.timeoutS} s)`);
       ip = await waitUntilReady(conn, record, paths, options, timings, timed);
+      options.onEvent?.({ event: "ready", name, ip, ms: Math.round(performance.now() - started) });
     }
     // Only now is the create done: until here `clean` takes a killed create's leftovers for debris.
     unmarkCreating(paths.dir);
@@ -147,14 +151,15 @@ function checkProvisioning(record: InstanceRecord, provisioning?: Provisioning):
   }
 }
 
-function phaseTimer(timings: Timings, signal?: AbortSignal) {
-  return async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
-    if (signal?.aborted) throw new InterruptedError(`Interrupted before ${phase}`);
+/** Runs each named phase, noting its milliseconds in `timings` and reporting it to `onEvent`. */
+function phaseTimer(timings: Timings, signal?: AbortSignal, onEvent?: EventSink) {
+  return async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw new InterruptedError(`Interrupted before ${name}`);
     const start = performance.now();
     try {
-      return await step();
+      return await phase(name, step, onEvent);
     } finally {
-      timings[phase] = Math.round(performance.now() - start);
+      timings[name] = Math.round(performance.now() - start);
     }
   };
 }

@@ -1,4 +1,5 @@
 import type { Virsh } from "../libvirt/virsh.ts";
+import { phase, type EventSink } from "./events.ts";
 import type { PowerResult } from "./power.ts";
 import { waitInstance, type WaitFor, type WaitResult } from "./wait-instance.ts";
 
@@ -8,10 +9,12 @@ export async function powerAndWait(
   dataDir: string,
   name: string,
   power: () => Promise<PowerResult>,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal },
+  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; onEvent?: EventSink },
 ): Promise<PowerResult & { ready: WaitResult | null }> {
-  const result = await power();
+  const started = performance.now();
+  const result = await phase("power", power, wait.onEvent);
   if (wait.for === "none") return { ...result, ready: null };
-  const ready = await waitInstance(conn, dataDir, name, { for: wait.for, timeoutS: wait.timeoutS, signal: wait.signal });
+  const ready = await phase("wait", () => waitInstance(conn, dataDir, name, { for: wait.for as WaitFor, timeoutS: wait.timeoutS, signal: wait.signal }), wait.onEvent);
+  wait.onEvent?.({ event: "ready", name, ip: ready.ip, ms: Math.round(performance.now() - started) });
   return { ...result, ready };
 }

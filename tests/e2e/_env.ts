@@ -4,6 +4,7 @@ import { afterAll } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { assertSchema, schemaFor } from "../_schema.ts";
 
 export const BIN = resolve(import.meta.dir, "../../dist/testcloud");
 export const NETWORK = process.env.TESTCLOUD_TEST_NETWORK ?? "testcloud-test";
@@ -51,7 +52,21 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
   try {
     json = JSON.parse(stdout);
   } catch {}
+  // Only --json output is a contract (a remote command's output may parse as JSON too).
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (json !== null && own.includes("--json")) checkContract(args, json);
   return { exitCode, stdout, stderr, json };
+}
+
+/**
+ * Every --json document is checked against docs/schema/v1: the error document, or the
+ * schema of the command that printed it. A verb without a schema fails here.
+ */
+function checkContract(args: string[], json: any): void {
+  if (json && typeof json === "object" && !Array.isArray(json) && "error" in json) return assertSchema("error", json);
+  const schema = schemaFor(args);
+  if (!schema) throw new Error(`no JSON schema in docs/schema/v1 for: testcloud ${args.join(" ")}`);
+  assertSchema(schema, json);
 }
 
 /** A unique instance name, remembered so the sweep removes it even when a test fails. */
