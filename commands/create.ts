@@ -62,11 +62,13 @@ export default defineAction({
       network: effectiveNetwork({ ...s, connect: globals.uri }),
       machine: s,
       timeoutS: s.timeout,
+      sshConnectTimeoutS: s.sshConnectTimeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
       user: s.user,
       uri: globals.uri,
       dataDir: globals.dataDir,
+      imageDir: globals.imageDir,
       provisioning: { inputs, password },
       fetch: {
         arch: args.arch,

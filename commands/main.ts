@@ -6,7 +6,7 @@ import { checkDataDir } from "../lib/host/data-dir.ts";
 import { logger, printError } from "../lib/cli/output.ts";
 import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
 import { globalArgs, setGlobals } from "./_action.ts";
-import { commands } from "./registry.ts";
+import { aliases, commands } from "./registry.ts";
 import pkg from "../package.json" with { type: "json" };
 
 const root: CommandDef = defineCommand({
@@ -44,6 +44,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   let verbose = argv.includes("--verbose");
   try {
     const { globals, rest } = extractGlobals(argv, controller.signal);
+    unalias(rest);
     ({ json, verbose } = globals);
     setGlobals(globals);
     if (!rest.includes("--help") && !rest.includes("-h")) {
@@ -52,8 +53,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       for (const warning of globals.config.warnings) logger.warn(warning);
       globals.uri = globals.config.settings.connect;
       globals.dataDir = globals.config.settings.dataDir;
+      globals.imageDir = globals.config.settings.imageDir;
       // `config` shows the settings even when the data dir they name is unusable.
-      if (rest[0] !== "config") checkDataDir(globals.dataDir);
+      if (rest[0] !== "config") {
+        checkDataDir(globals.dataDir);
+        checkDataDir(globals.imageDir, undefined, "image");
+      }
     }
     if (rest[0] === "--version" || rest[0] === "-V") return printVersion(json);
     const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
@@ -68,6 +73,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** Replaces a verb's other name (destroy, force-off) by the verb itself, in place. */
+function unalias(rest: string[]): void {
+  // Global flags are gone: the first word that is not a flag is the verb.
+  const at = rest.findIndex((arg) => !arg.startsWith("-"));
+  const verb = rest[at];
+  if (verb !== undefined && Object.hasOwn(aliases, verb) && !rest.slice(0, at).includes("--")) rest[at] = aliases[verb as keyof typeof aliases];
 }
 
 function printVersion(json: boolean): void {

@@ -23,3 +23,6 @@ export const commands = {
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;
+
+/** Other names of verbs: scripts written for the Python testcloud say destroy and force-off. */
+export const aliases = { destroy: "remove", "force-off": "stop" } as const satisfies Record<string, CommandName>;

@@ -17,9 +17,9 @@ export default defineAction({
   },
   async run(args, globals): Promise<CachedImage> {
     const s = (await commandConfig(globals, { offline: args.offline, allowInsecureHttp: args["allow-insecure-http"] })).settings;
-    ensureDataDir(globals.dataDir);
+    ensureDataDir(globals.dataDir, globals.imageDir);
     return fetchImage(args.ref, {
-      dataDir: globals.dataDir,
+      imageDir: globals.imageDir,
       arch: args.arch,
       sha256: args.sha256,
       offline: s.offline,

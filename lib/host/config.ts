@@ -15,7 +15,7 @@ import { UsageError } from "../errors.ts";
 import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_decompress.ts";
 import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
 import { checkUrl, BASE_URLS, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
-import { dataDir } from "./paths.ts";
+import { dataDir, imagesDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
 
@@ -118,7 +118,7 @@ function resolveLayers(layers: Layer[]): Omit<LoadedConfig, "warnings"> {
   const settings = merged as Settings;
   if (!settings.imageDir) {
     // Unset, the cache follows the data dir wherever that came from.
-    settings.imageDir = join(settings.dataDir, "images");
+    settings.imageDir = imagesDir(settings.dataDir);
     origins.imageDir = "default";
   }
   return { settings, origins, layers };

@@ -32,7 +32,8 @@ export interface CachedImage {
 }
 
 export interface FetchOptions {
-  dataDir: string;
+  /** The image cache: the imageDir setting (by default <data dir>/images). */
+  imageDir: string;
   /** Expected sha256, of the file as downloaded or of the image after decompression. */
   sha256?: string;
   /** Architecture for distro shortcuts; default: this host's. */
@@ -85,7 +86,7 @@ export async function fetchImage(ref: string, options: FetchOptions): Promise<Ca
   const sha256 = options.sha256 === undefined ? undefined : parseSha256(options.sha256);
   // Before anything is made or connected: a refused URL leaves no trace in the cache.
   if (parsed.kind === "url" && !options.offline) checkUrlPolicy(parsed.url, options);
-  const paths = cachePaths(options.dataDir);
+  const paths = cachePaths(options.imageDir);
   const cache: Cache = { paths, index: new ImageIndex(paths.root) };
   try {
     for (let attempt = 1; ; attempt++) {

@@ -27,7 +27,7 @@ const DISK = rawDisk(512 << 10, 3);
 
 /** Runs `image ARGS… --json` in-process and parses what it printed. */
 async function image<T>(dataDir: string, args: string[]): Promise<T> {
-  setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, signal: new AbortController().signal });
+  setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, imageDir: join(dataDir, "images"), signal: new AbortController().signal });
   const chunks: string[] = [];
   const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     chunks.push(String(chunk));

@@ -25,7 +25,7 @@ afterEach(() => {
 
 /** Runs `image ARGS…` and returns what it wrote to stdout. */
 async function image(args: string[], json: boolean): Promise<string> {
-  setGlobals({ json, verbose: false, uri: "test:///default", dataDir: "/nonexistent", signal: new AbortController().signal });
+  setGlobals({ json, verbose: false, uri: "test:///default", dataDir: "/nonexistent", imageDir: "/nonexistent/images", signal: new AbortController().signal });
   const chunks: string[] = [];
   const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     chunks.push(String(chunk));
