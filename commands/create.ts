@@ -1,5 +1,5 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
-import { logger } from "../lib/cli/output.ts";
+import { logger } from "../lib/cli/logger.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
 import { readPassword } from "../lib/guest/read-password.ts";

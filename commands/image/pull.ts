@@ -1,4 +1,4 @@
-import { logger } from "../../lib/cli/output.ts";
+import { logger } from "../../lib/cli/logger.ts";
 import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
 import { bytes, progressPrinter } from "../../lib/image/progress.ts";

@@ -45,7 +45,7 @@ export interface FetchOptions {
   fetch?: typeof fetch;
   /** Fetch over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
   allowInsecureHttp?: boolean;
-  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_decompress.ts). */
+  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_max-image-size.ts). */
   maxImageSize?: number;
   /** Free bytes to leave on the cache's file system; default 5% of it, at most 1 GiB. */
   minFreeSpace?: number;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { runCommand } from "citty";
 import imageCommand from "../../commands/image/index.ts";
 import { setGlobals } from "../../commands/_action.ts";
+import { streams } from "../../lib/cli/output.ts";
 import { StateError, UsageError } from "../../lib/errors.ts";
 import type { CachedImage } from "../../lib/image/fetch-image.ts";
 import type { ImageEntry } from "../../lib/image/list-images.ts";
@@ -29,9 +30,8 @@ const DISK = rawDisk(512 << 10, 3);
 async function image<T>(dataDir: string, args: string[]): Promise<T> {
   setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, imageDir: join(dataDir, "images"), signal: new AbortController().signal });
   const chunks: string[] = [];
-  const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
+  const write = spyOn(streams, "out").mockImplementation((text: string) => {
+    chunks.push(text);
   });
   try {
     await runCommand(imageCommand, { rawArgs: args });
