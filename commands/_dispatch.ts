@@ -41,8 +41,9 @@ async function configure(globals: Globals, verb: string | undefined): Promise<vo
   globals.uri = globals.config.settings.connect;
   globals.dataDir = globals.config.settings.dataDir;
   globals.imageDir = globals.config.settings.imageDir;
-  // `config` shows the settings even when the data dir they name is unusable.
-  if (verb !== "config") {
+  // `config` shows the settings even when the data dir they name is unusable; the
+  // completion script reads nothing from it.
+  if (verb !== "config" && verb !== "completion") {
     checkDataDir(globals.dataDir);
     checkDataDir(globals.imageDir, undefined, "image");
   }

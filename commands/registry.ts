@@ -20,6 +20,9 @@ export const commands = {
   clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
   image: () => import("./image/index.ts").then((m) => m.default as CommandDef),
   config: () => import("./config.ts").then((m) => m.default as CommandDef),
+  completion: () => import("./completion.ts").then((m) => m.default as CommandDef),
+  // Hidden: what the completion scripts ask for instance names, images and networks.
+  __complete: () => import("./__complete.ts").then((m) => m.default as CommandDef),
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;

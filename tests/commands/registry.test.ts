@@ -27,6 +27,8 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   clean: { positionals: [] },
   image: { positionals: [] },
   config: { positionals: [] },
+  completion: { positionals: ["shell"] },
+  __complete: { positionals: ["source"] },
 };
 
 describe("command registry", () => {
