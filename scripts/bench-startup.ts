@@ -1,7 +1,9 @@
 // Start-up cost of testcloud against the floor: a hello-world citty binary compiled the same
 // way (bun build --compile --bytecode --format=esm --minify). Reports `testcloud --version`
 // and `testcloud list --json` (0 instances, an empty data dir of its own) as ratios to it:
-// medians of interleaved runs, so a busy moment of the machine slows all three alike.
+// medians of interleaved runs, so a busy moment of the machine slows all alike. A fourth
+// binary only asks libvirtd for its domains as `list` does (lib/libvirt/virsh.ts over RPC):
+// what of list's time is the daemon's answer, which no start-up work can save.
 // Usage: bun scripts/bench-startup.ts [RUNS] (default 30; builds dist/testcloud first
 // unless TESTCLOUD_BENCH_NO_BUILD=1).
 import { $ } from "bun";
@@ -26,11 +28,21 @@ writeFileSync(
 const hello = join(scratch, "hello");
 await $`bun build --compile --bytecode --format=esm --minify ${join(scratch, "hello.ts")} --outfile ${hello}`.cwd(root).quiet();
 
+// The same query list makes, alone: connect, list every domain with its state and title.
+writeFileSync(
+  join(scratch, "libvirt.ts"),
+  `import { connect, listDomainSummaries } from ${JSON.stringify(join(root, "lib/libvirt/virsh.ts"))};\n` +
+    `await listDomainSummaries(connect(process.getuid?.() === 0 ? "qemu:///system" : "qemu:///session"));\n`,
+);
+const probe = join(scratch, "libvirt");
+await $`bun build --compile --bytecode --format=esm --minify ${join(scratch, "libvirt.ts")} --outfile ${probe}`.cwd(root).quiet();
+
 const env = { ...process.env, TESTCLOUD_DATA_DIR: join(scratch, "data"), XDG_CONFIG_HOME: join(scratch, "config") };
 const cases: [string, string[]][] = [
   ["hello --version (citty floor)", [hello, "--version"]],
   ["testcloud --version", [testcloud, "--version"]],
   ["testcloud list --json", [testcloud, "list", "--json"]],
+  ["(libvirt domain list alone)", [probe]],
 ];
 
 /** Wall time of one run in ms; a failing run fails the benchmark. */
