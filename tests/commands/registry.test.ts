@@ -25,6 +25,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   reset: { positionals: ["name"] },
   remove: { positionals: ["name"] },
   clean: { positionals: [] },
+  snapshot: { positionals: [] },
   image: { positionals: [] },
   config: { positionals: [] },
   completion: { positionals: ["shell"] },
