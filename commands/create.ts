@@ -1,6 +1,6 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
 import { eventWriter, progress } from "../lib/cli/events.ts";
-import { logger } from "../lib/cli/output.ts";
+import { logger } from "../lib/cli/logger.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { readPassword } from "../lib/guest/read-password.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
@@ -63,11 +63,13 @@ export default defineAction({
       network: effectiveNetwork({ ...s, connect: globals.uri }),
       machine: s,
       timeoutS: s.timeout,
+      sshConnectTimeoutS: s.sshConnectTimeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
       user: s.user,
       uri: globals.uri,
       dataDir: globals.dataDir,
+      imageDir: globals.imageDir,
       provisioning: { inputs, password },
       fetch: {
         arch: args.arch,

@@ -76,12 +76,14 @@ export interface Testcloud {
 
 /** Reads the configuration, connects to libvirt, and returns the verbs. */
 export async function open(options: OpenOptions = {}): Promise<Testcloud> {
-  const config = await loadConfig({ flags: options.uri ? { connect: options.uri } : {} });
+  // As flags: the image cache follows a given data dir unless imageDir is set.
+  const config = await loadConfig({ flags: { connect: options.uri, dataDir: options.dataDir } });
   const uri = config.settings.connect;
-  const dataDir = options.dataDir ?? config.settings.dataDir;
+  const dataDir = config.settings.dataDir;
   const conn: Virsh = connect(uri);
   const s = config.settings;
-  const fetch = { dataDir, baseUrls: s.baseUrls, allowInsecureHttp: s.allowInsecureHttp, maxImageSize: s.maxImageSize };
+  const imageDir = s.imageDir;
+  const fetch = { dataDir, imageDir, baseUrls: s.baseUrls, allowInsecureHttp: s.allowInsecureHttp, maxImageSize: s.maxImageSize };
   return {
     config,
     uri,
@@ -94,12 +96,12 @@ export async function open(options: OpenOptions = {}): Promise<Testcloud> {
     shutdown: (name, o = {}) => shutdownInstance(conn, dataDir, name, { timeoutS: o.timeoutS ?? s.shutdownTimeout, force: o.force }),
     remove: (name, o = {}) => removeInstance(conn, dataDir, name, o),
     exec: (name, command) => execInstance(conn, dataDir, name, command),
-    clean: () => cleanInstances(conn, dataDir),
+    clean: () => cleanInstances(conn, dataDir, imageDir),
     images: {
       pull: (ref, o = {}) => fetchImage(ref, { ...fetch, offline: s.offline, ...o }),
-      list: async () => listImages(dataDir, await imageUsage(dataDir)),
-      remove: (ref, o = {}) => removeImage(dataDir, ref, { ...o, usage: () => imageUsage(dataDir) }),
-      prune: (o = {}) => pruneImages(dataDir, { ...o, usage: () => imageUsage(dataDir) }),
+      list: async () => listImages(imageDir, await imageUsage(dataDir)),
+      remove: (ref, o = {}) => removeImage(imageDir, ref, { ...o, usage: () => imageUsage(dataDir) }),
+      prune: (o = {}) => pruneImages(imageDir, { ...o, usage: () => imageUsage(dataDir) }),
     },
   };
 }

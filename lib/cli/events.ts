@@ -2,12 +2,13 @@ import type { ImageProgress } from "../image/progress.ts";
 import { progressPrinter } from "../image/progress.ts";
 import type { EventSink } from "../instance/events.ts";
 import type { Globals } from "./globals.ts";
+import { streams } from "./output.ts";
 
 /**
  * The `--events` writer: every event as one JSON line on stdout. Download progress is
  * thinned to 4 lines a second (and always its last), so a fast pull does not flood a pipe.
  */
-export function eventWriter(write: (line: string) => void = (line) => process.stdout.write(line)): EventSink {
+export function eventWriter(write: (line: string) => void = streams.out): EventSink {
   let lastProgress = -Infinity;
   return (event) => {
     if (event.event === "progress" && !event.done) {

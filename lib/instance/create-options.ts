@@ -15,6 +15,7 @@ export function createOptions(image: string, settings: Settings, where: { uri: s
     user: settings.user,
     uri: where.uri,
     dataDir: where.dataDir,
+    imageDir: settings.imageDir,
     ...extra,
     fetch: { offline: settings.offline, baseUrls: settings.baseUrls, allowInsecureHttp: settings.allowInsecureHttp, maxImageSize: settings.maxImageSize, ...extra.fetch },
   };

@@ -9,12 +9,12 @@ export async function powerAndWait(
   dataDir: string,
   name: string,
   power: () => Promise<PowerResult>,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; onEvent?: EventSink },
+  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; sshConnectTimeoutS?: number; onEvent?: EventSink },
 ): Promise<PowerResult & { ready: WaitResult | null }> {
   const started = performance.now();
   const result = await phase("power", power, wait.onEvent);
   if (wait.for === "none") return { ...result, ready: null };
-  const ready = await phase("wait", () => waitInstance(conn, dataDir, name, { for: wait.for as WaitFor, timeoutS: wait.timeoutS, signal: wait.signal }), wait.onEvent);
+  const ready = await phase("wait", () => waitInstance(conn, dataDir, name, { ...wait, for: wait.for as WaitFor }), wait.onEvent);
   wait.onEvent?.({ event: "ready", name, ip: ready.ip, ms: Math.round(performance.now() - started) });
   return { ...result, ready };
 }

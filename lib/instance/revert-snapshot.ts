@@ -26,7 +26,7 @@ export async function revertSnapshot(
   dataDir: string,
   name: string,
   snapshot: string,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal },
+  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; sshConnectTimeoutS?: number },
 ): Promise<RevertResult> {
   const target = await loadSnapshotTarget(conn, dataDir, name, snapshot);
   const found = findSnapshot(target, snapshot);
@@ -40,7 +40,7 @@ export async function revertSnapshot(
   const state = (await domainStateByUuid(conn, record.uuid)) ?? "missing";
   const ready =
     state === "running" && wait.for !== "none"
-      ? await waitInstance(conn, dataDir, name, { for: wait.for, timeoutS: wait.timeoutS, signal: wait.signal })
+      ? await waitInstance(conn, dataDir, name, { ...wait, for: wait.for })
       : null;
   return { instance: name, snapshot: { ...found, current: true }, state, booted, ready };
 }

@@ -232,6 +232,12 @@ export async function networkLeases(conn: Virsh, network: string): Promise<Map<s
   return parseLeases((await virsh(conn, ["net-dhcp-leases", network])).stdout);
 }
 
+/** Names of every libvirt network, active or not (for shell completion; one virsh call). */
+export async function listNetworks(conn: Virsh): Promise<string[]> {
+  const result = await virsh(conn, ["net-list", "--all", "--name"]);
+  return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
+}
+
 /** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */
 export async function attachConsole(conn: Virsh, uuid: string): Promise<number> {
   const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"] });

@@ -28,6 +28,8 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   snapshot: { positionals: [] },
   image: { positionals: [] },
   config: { positionals: [] },
+  completion: { positionals: ["shell"] },
+  __complete: { positionals: ["source"] },
 };
 
 describe("command registry", () => {
