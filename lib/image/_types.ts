@@ -49,7 +49,7 @@ export interface FetchOptions {
   stallMs?: number;
   /** Attempts without progress before giving up on a failing server; default 5. */
   attempts?: number;
-  /** First delay between attempts, doubled each time; default 1 s. */
+  /** First delay between attempts, doubled each time; default 1 s for an image, 500 ms for an index. */
   retryDelayMs?: number;
   /**
    * Return the image with its use lease held until `release()`: meanwhile `image remove`

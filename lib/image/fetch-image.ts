@@ -88,6 +88,7 @@ async function fetchShortcut(
     fetch: options.fetch,
     signal: options.signal,
     allowInsecureHttp: options.allowInsecureHttp,
+    retryDelayMs: options.retryDelayMs,
   });
   const expected = { checksum: resolved.checksum, checksumInsecure: resolved.insecure, sha256 };
   const image = await fetchUrl(resolved.url, expected, cache, options);
@@ -112,8 +113,7 @@ async function fetchOffline(
     return fetchUrl(row.url, { checksum, checksumInsecure: row.insecure, sha256 }, cache, options);
   }
   // Still tell an unknown shortcut or version apart from one that is merely not cached.
-  const noNetwork = () => Promise.reject(new Error("offline"));
-  const known = await resolveShortcut(distro, version, { arch, fetch: noNetwork as unknown as typeof fetch }).then(
+  const known = await resolveShortcut(distro, version, { arch, offline: true }).then(
     () => null,
     (error: unknown) => (error instanceof UsageError || (error instanceof NotFoundError && error.code === "E_UNKNOWN_VERSION") ? error : null),
   );

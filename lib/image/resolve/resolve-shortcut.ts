@@ -14,10 +14,14 @@ export interface ResolveOptions {
   baseUrls?: Partial<Record<string, string>>;
   fetch?: typeof fetch;
   signal?: AbortSignal;
-  /** Gives up on one index request after this long; default 30 s. */
+  /** Gives up on one index request after this long, retries included; default 30 s. */
   timeoutMs?: number;
+  /** First delay before retrying an index request (5xx, network error), doubled for the next; default 500 ms. */
+  retryDelayMs?: number;
   /** Read indexes over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
   allowInsecureHttp?: boolean;
+  /** Read no index: a resolve that needs one fails with E_NOT_CACHED, an unknown shortcut or version as usual. */
+  offline?: boolean;
 }
 
 /**
