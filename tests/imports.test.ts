@@ -10,15 +10,18 @@ const root = join(import.meta.dir, "..");
 const STATIC = /(?:^|[;}\n])[ \t]*(?:import|export)[ \t]+(?:type[ \t]+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"']+)["']/g;
 const DYNAMIC = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 
-/** Every .ts file of lib/ and commands/ (relative to the repository) → the files it imports. */
-function importGraph(): Map<string, string[]> {
+/**
+ * Every .ts file of lib/ and commands/ (relative to the repository) → the files it imports,
+ * with or without the lazy `import()`s.
+ */
+function importGraph(lazy: boolean): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const dir of ["lib", "commands"]) {
     for (const file of readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })) {
       if (!file.endsWith(".ts")) continue;
       const path = join(dir, file);
       const source = readFileSync(join(root, path), "utf8");
-      const specifiers = [...source.matchAll(STATIC), ...source.matchAll(DYNAMIC)].map((m) => m[1]!);
+      const specifiers = [...source.matchAll(STATIC), ...(lazy ? source.matchAll(DYNAMIC) : [])].map((m) => m[1]!);
       graph.set(path, specifiers.filter((s) => s.startsWith(".")).map((s) => normalize(join(dirname(path), s))));
     }
   }
@@ -50,6 +53,7 @@ function findCycle(graph: Map<string, string[]>): string[] | null {
 }
 
 // Lowest first: a folder may import its own files and those of lower ranks only.
+// STYLE.md: commands → instance → the rest; the rest builds on host.
 const RANKS: [string, number][] = [
   ["lib/errors.ts", 0],
   ["lib/machine", 1],
@@ -57,9 +61,9 @@ const RANKS: [string, number][] = [
   ["lib/guest", 3],
   ["lib/libvirt", 3],
   ["lib/image", 3],
+  ["lib/cli", 3],
   ["lib/instance", 4],
-  ["lib/cli", 5],
-  ["commands", 6],
+  ["commands", 5],
 ];
 
 function area(file: string): [string, number] {
@@ -68,7 +72,7 @@ function area(file: string): [string, number] {
   return hit;
 }
 
-const graph = importGraph();
+const graph = importGraph(true);
 const edges = [...graph].flatMap(([from, tos]) => tos.map((to) => [from, to] as const));
 
 describe("the import graph", () => {
@@ -82,14 +86,16 @@ describe("the import graph", () => {
   });
 
   test("has no cycle between files, type-only imports included", () => {
-    expect(findCycle(graph)).toBeNull();
+    // A lazy import() runs once every module is loaded, so it cannot see one half-made: the
+    // verb registry may load a verb (completion) that lists the registry's verbs.
+    expect(findCycle(importGraph(false))).toBeNull();
   });
 
   test("finds a cycle when there is one", () => {
     expect(findCycle(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["b"]]]))).toEqual(["b", "c", "b"]);
   });
 
-  test("flows down: commands → cli → instance → guest, libvirt, image → host → machine → errors", () => {
+  test("flows down: commands → instance → guest, libvirt, image, cli → host → machine → errors", () => {
     // Only code counts: commands read package.json for the version.
     const upward = edges.filter(([from, to]) => {
       if (!graph.has(to)) return false;
