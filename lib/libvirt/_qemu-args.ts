@@ -1,5 +1,5 @@
 import type { Machine } from "../machine/machine.ts";
-import type { DomainFiles } from "./domain-xml.ts";
+import type { DomainFiles } from "./_types.ts";
 
 /**
  * Devices libvirt 9 cannot describe, as QEMU arguments (`<qemu:commandline>`): the

@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.ts";
-import type { Arch } from "./resolve-shortcut.ts";
+import type { Arch } from "./_types.ts";
 
 /** Every architecture a shortcut can resolve for, in the order error messages list them. */
 export const ARCHES: readonly Arch[] = ["x86_64", "aarch64", "ppc64le", "s390x"];
