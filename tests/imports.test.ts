@@ -63,6 +63,8 @@ const RANKS: [string, number][] = [
   ["lib/image", 3],
   ["lib/cli", 3],
   ["lib/instance", 4],
+  // The package's entry: what a library user imports, beside the CLI's commands.
+  ["lib/index.ts", 5],
   ["commands", 5],
 ];
 
