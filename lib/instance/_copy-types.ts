@@ -1,0 +1,44 @@
+import type { SshTarget } from "../host/ssh.ts";
+
+/** Progress of one source, for a progress line. */
+export interface CopyProgress {
+  /** The source as the user wrote it. */
+  source: string;
+  bytes: number;
+  total: number;
+  done: boolean;
+}
+
+/** One source copied. Host paths are absolute; guest paths are as written (relative ones are in the user's home). */
+export interface CopiedFile {
+  source: string;
+  destination: string;
+  kind: "file" | "directory";
+  /** Bytes of the file, or of the regular files in the directory. */
+  bytes: number;
+}
+
+/** What a direction needs from its caller. */
+export interface CopyIo {
+  /** Resolves the instance to reach; called after the host side is checked. */
+  target: () => Promise<SshTarget>;
+  signal?: AbortSignal;
+  onProgress?: (progress: CopyProgress) => void;
+}
+
+/** Calls onProgress at most every 100 ms, and always for the last event. */
+export function progressReporter(io: CopyIo, source: string, total: number) {
+  let bytes = 0;
+  let last = -Infinity;
+  return {
+    add(n: number) {
+      bytes += n;
+      if (!io.onProgress || performance.now() - last < 100) return;
+      last = performance.now();
+      io.onProgress({ source, bytes: Math.min(bytes, total), total, done: false });
+    },
+    done() {
+      io.onProgress?.({ source, bytes: total, total, done: true });
+    },
+  };
+}
