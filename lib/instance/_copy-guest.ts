@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { AlreadyExistsError, DependencyError, InterruptedError, NotFoundError, TestcloudError, ToolError } from "../errors.ts";
 import { run } from "../host/run.ts";
-import { spawnStreaming, type StreamingTool } from "../host/spawn-streaming.ts";
+import { spawnStreaming, type StreamingOptions, type StreamingTool } from "../host/spawn-streaming.ts";
 import { sshArgv, type SshTarget } from "../host/ssh.ts";
 import { GUEST_STATUS, guestScript } from "./_copy-scripts.ts";
 
@@ -25,8 +25,8 @@ export async function guestOutput(target: SshTarget, step: Step, script: string,
 }
 
 /** Starts a guest script whose stdin or stdout carries the data. */
-export function guestStream(target: SshTarget, script: string, args: (string | number)[], stdin?: ReadableStream<Uint8Array>, signal?: AbortSignal): StreamingTool {
-  return spawnStreaming(sshArgv(target, guestScript(script, ...args), SSH_FLAGS), { stdin, signal });
+export function guestStream(target: SshTarget, script: string, args: (string | number)[], options: StreamingOptions): StreamingTool {
+  return spawnStreaming(sshArgv(target, guestScript(script, ...args), SSH_FLAGS), options);
 }
 
 /** The error for a step that exited with `status`: named failures by their status, else the tool's. */

@@ -50,10 +50,3 @@ function prepend(first: Uint8Array, reader: { read(): Promise<{ done: boolean; v
     cancel: (reason) => reader.cancel(reason),
   });
 }
-
-/** sha256 (hex) of a host file, read as a stream. */
-export async function sha256File(path: string): Promise<string> {
-  const hasher = new Bun.CryptoHasher("sha256");
-  for await (const chunk of Bun.file(path).stream()) hasher.update(chunk);
-  return hasher.digest("hex");
-}

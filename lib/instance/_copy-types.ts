@@ -25,20 +25,3 @@ export interface CopyIo {
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
 }
-
-/** Calls onProgress at most every 100 ms, and always for the last event. */
-export function progressReporter(io: CopyIo, source: string, total: number) {
-  let bytes = 0;
-  let last = -Infinity;
-  return {
-    add(n: number) {
-      bytes += n;
-      if (!io.onProgress || performance.now() - last < 100) return;
-      last = performance.now();
-      io.onProgress({ source, bytes: Math.min(bytes, total), total, done: false });
-    },
-    done() {
-      io.onProgress?.({ source, bytes: total, total, done: true });
-    },
-  };
-}

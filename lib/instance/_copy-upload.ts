@@ -1,13 +1,14 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { DependencyError, NotFoundError, ToolError, UsageError } from "../errors.ts";
 import { spawnStreaming } from "../host/spawn-streaming.ts";
 import { guestPath, type SshTarget } from "../host/ssh.ts";
 import { planTargets, type CheckedSource, type DestinationKind } from "./_copy-plan.ts";
 import { PROBE_DESTINATION, RECEIVE_FILE, RECEIVE_TREE } from "./_copy-scripts.ts";
-import { counted, sha256File } from "./_copy-stream.ts";
+import { counted } from "./_copy-stream.ts";
 import { guestFailure, guestOutput, guestStream, type Step } from "./_copy-guest.ts";
-import { progressReporter, type CopiedFile, type CopyIo } from "./_copy-types.ts";
+import { fileOffset, progressReporter, watchBytes } from "./_copy-progress.ts";
+import type { CopiedFile, CopyIo } from "./_copy-types.ts";
 import { treeManifest } from "./_tree-manifest.ts";
 import type { CopyRequest } from "./copy-request.ts";
 
@@ -51,14 +52,17 @@ function hostSource(path: string, recursive: boolean): HostSource {
   return { path: absolute, shown: path, directory: stats.isDirectory(), size: stats.size, mode: stats.mode & 0o777 };
 }
 
+/** ssh reads the host file itself: no byte passes through this process. */
 async function uploadFile(target: SshTarget, source: HostSource, dest: string, step: Step, io: CopyIo): Promise<number> {
-  const sum = await sha256File(source.path);
   const progress = progressReporter(io, source.shown, source.size);
-  const stdin = counted(Bun.file(source.path).stream(), progress.add);
-  const args = [guestPath(dest), source.size, source.mode.toString(8), sum];
-  const ssh = guestStream(target, RECEIVE_FILE, args, stdin, io.signal);
-  const [, result] = await Promise.all([new Response(ssh.stdout).arrayBuffer(), ssh.finished]);
-  if (result.exitCode !== 0) throw guestFailure(step, result.exitCode, result.stderr, io.signal);
+  const fd = openSync(source.path, "r");
+  try {
+    const ssh = guestStream(target, RECEIVE_FILE, [guestPath(dest), source.size, source.mode.toString(8)], { stdin: fd, signal: io.signal });
+    const [, result] = await watchBytes(Promise.all([new Response(ssh.stdout).arrayBuffer(), ssh.finished]), () => fileOffset(fd), progress.set);
+    if (result.exitCode !== 0) throw guestFailure(step, result.exitCode, result.stderr, io.signal);
+  } finally {
+    closeSync(fd);
+  }
   progress.done();
   return source.size;
 }
@@ -69,7 +73,8 @@ async function uploadTree(target: SshTarget, source: HostSource, dest: string, s
   const progress = progressReporter(io, source.shown, tree.bytes);
   const argv = ["tar", "-c", "-f", "-", "-C", source.path, "."];
   const tar = spawnStreaming(argv, { signal: io.signal });
-  const ssh = guestStream(target, RECEIVE_TREE, [guestPath(dest), tree.entries, tree.bytes, source.mode.toString(8)], counted(tar.stdout, progress.add), io.signal);
+  const args = [guestPath(dest), tree.entries, tree.bytes, source.mode.toString(8)];
+  const ssh = guestStream(target, RECEIVE_TREE, args, { stdin: counted(tar.stdout, progress.add), signal: io.signal });
   const [, result, packed] = await Promise.all([new Response(ssh.stdout).arrayBuffer(), ssh.finished, tar.finished]);
   if (result.exitCode !== 0) throw guestFailure(step, result.exitCode, result.stderr, io.signal);
   if (packed.exitCode !== 0) throw new ToolError(argv, packed.exitCode, packed.stderr);

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { chmodSync, closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { AlreadyExistsError, ToolError } from "../errors.ts";
 import { spawnStreaming } from "../host/spawn-streaming.ts";
@@ -17,45 +16,42 @@ export interface ReceiveOptions {
 }
 
 /**
- * Writes a download to a temporary file beside `dest` and renames it over `dest` only
- * when exactly `size` bytes with that sha256 arrived and the sender succeeded.
+ * Has `write` fill a temporary file beside `dest` (through its descriptor, so ssh writes
+ * it directly) and renames it over `dest` only when `write` succeeded and exactly `size`
+ * bytes are in it. The file gets the guest's permission bits but never setuid or setgid:
+ * a guest decides no host privilege.
  */
-export async function receiveFile(data: ReadableStream<Uint8Array>, dest: string, expected: { size: number; mode: number; sha256: string }, options: ReceiveOptions): Promise<void> {
+export async function receiveFile(dest: string, expected: { size: number; mode: number }, step: Step, write: (fd: number) => Promise<void>): Promise<void> {
   const temp = join(dirname(dest), `.${basename(dest)}.testcloud-cp.${randomBytes(4).toString("hex")}`);
-  const file = await open(temp, "wx", 0o600).catch((error) => Promise.reject(hostWriteFailure(options.step, dest, error)));
+  let fd: number;
   try {
-    const hasher = new Bun.CryptoHasher("sha256");
-    let got = 0;
-    for await (const chunk of data) {
-      got += chunk.byteLength;
-      if (got > expected.size) break;
-      hasher.update(chunk);
-      await file.write(chunk);
-      options.onBytes?.(chunk.byteLength);
-    }
-    if (got > expected.size) throw incomplete(options.step, 0, `the host received more than the ${expected.size} bytes announced`);
-    await options.senderDone();
-    const sum = hasher.digest("hex");
-    if (got !== expected.size || sum !== expected.sha256) {
-      throw incomplete(options.step, 0, `the host received ${got} of ${expected.size} bytes (sha256 ${sum})`);
-    }
-    // The guest's permission bits, never setuid/setgid: a guest decides no host privilege.
-    await file.chmod(expected.mode & 0o777);
-    await file.sync();
-    await file.close();
+    fd = openSync(temp, "wx", 0o600);
+  } catch (error) {
+    throw hostWriteFailure(step, dest, error);
+  }
+  try {
+    await write(fd);
+    const got = fstatSync(fd).size;
+    if (got !== expected.size) throw incomplete(step, 0, `the host received ${got} of ${expected.size} bytes`);
+    fchmodSync(fd, expected.mode & 0o777);
+    fsyncSync(fd);
+    closeSync(fd);
     renameSync(temp, dest);
   } catch (error) {
-    await file.close().catch(() => {});
+    try {
+      closeSync(fd);
+    } catch {}
     rmSync(temp, { force: true });
-    throw hostWriteFailure(options.step, dest, error);
+    throw hostWriteFailure(step, dest, error);
   }
 }
 
 /**
  * Unpacks a tar stream into a temporary directory beside `dest` and renames it to `dest`
- * (with the guest directory's permission bits) only when the tree has the announced entries and bytes, nothing but files, directories
- * and symlinks, and no hard link out of it. GNU tar keeps members inside the directory
- * (no "..", no leading "/", risky symlinks made last); owners are never restored.
+ * (with the guest directory's permission bits) only when the tree has the announced
+ * entries and bytes, nothing but files, directories and symlinks, and no hard link out of
+ * it. GNU tar keeps members inside the directory (no "..", no leading "/", risky symlinks
+ * made last); owners are never restored.
  */
 export async function receiveTree(data: ReadableStream<Uint8Array>, dest: string, expected: { entries: number; bytes: number; mode: number }, options: ReceiveOptions): Promise<void> {
   if (existsOrLink(dest)) throw exists(dest);

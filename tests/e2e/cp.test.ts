@@ -143,7 +143,10 @@ describe("cp on the tiny image", () => {
     if (what === "an upload") writeFileSync(join(host, "interrupted.bin"), randomBytes(48 * 2 ** 20));
     else expect((await guest("head -c 50331648 /dev/urandom > /tmp/interrupted.bin")).exitCode).toBe(0);
     const proc = Bun.spawn([BIN, "--connect", URI, "cp", ...words()], { env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir }, stdout: "pipe", stderr: "pipe" });
-    await Bun.sleep(4000);
+    // Interrupt once data flows: a temporary file exists on the receiving side.
+    const receiving = async () => (what === "an upload" ? (await guest("ls -A /tmp")).stdout.includes("testcloud-cp") : leftovers(host).length > 0);
+    for (let i = 0; i < 200 && !(await receiving()); i++) await Bun.sleep(100);
+    expect(await receiving()).toBe(true);
     proc.kill("SIGINT");
     const [stderr, exitCode] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect({ exitCode, stderr }).toMatchObject({ exitCode: 130, stderr: expect.stringContaining("Interrupted") });
