@@ -64,6 +64,6 @@ export async function commandConfig(globals: Globals, flags: FlagValues = {}): P
 /** The global flags, listed in every command's --help. */
 export const globalArgs = {
   json: { type: "boolean", description: "Print one JSON document on stdout (errors too)" },
-  connect: { type: "string", alias: "c", description: "libvirt URI (default qemu:///system as root, else qemu:///session)", valueHint: "URI" },
+  connect: { type: "string", alias: "c", description: "libvirt URI; system and session mean qemu:///system and qemu:///session (default: system as root, else session)", valueHint: "URI" },
   verbose: { type: "boolean", description: "Show stack traces on errors" },
 } as const satisfies ArgsDef;

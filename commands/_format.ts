@@ -1,7 +1,8 @@
 import type { InstanceInfo } from "../lib/instance/describe.ts";
+import type { DomainSnapshot } from "../lib/libvirt/virsh-snapshot.ts";
 
-/** Human rendering of one instance. */
-export function formatInstance(info: InstanceInfo): string {
+/** Human rendering of one instance (with its snapshots, where `info` asked for them). */
+export function formatInstance(info: InstanceInfo & { snapshots?: DomainSnapshot[] }): string {
   const lines = [
     `name:    ${info.name}`,
     `state:   ${info.state}`,
@@ -10,6 +11,7 @@ export function formatInstance(info: InstanceInfo): string {
     `dir:     ${info.paths.dir}`,
   ];
   for (const f of info.machine?.forwards ?? []) lines.push(`forward: ${f.hostAddr}:${f.hostPort} → guest ${f.guestPort}/${f.proto}`);
+  if (info.snapshots?.length) lines.push(`snapshots: ${info.snapshots.map((s) => s.name + (s.current ? " (current)" : "")).join(", ")}`);
   lines.push(`ssh:     testcloud ssh ${info.name}`);
   return lines.join("\n");
 }

@@ -1,16 +1,45 @@
 import type { ArgsDef } from "citty";
+import type { Globals } from "../lib/cli/globals.ts";
 import { UsageError } from "../lib/errors.ts";
+import type { WaitFor } from "../lib/instance/wait-instance.ts";
+import { commandConfig } from "./_action.ts";
 
 /** The positional NAME every instance verb takes. */
 export const nameArg = {
   name: { type: "positional", description: "Instance name", required: true },
 } as const satisfies ArgsDef;
 
-/** Flags of the verbs that wait for the guest after powering it on. */
+/**
+ * Flags of the verbs that wait for the guest after powering it on. No citty defaults: an
+ * absent flag lets the timeout and wait settings decide (see `powerWait`).
+ */
 export const waitArgs = {
-  timeout: { type: "string", description: "Seconds to wait", default: "300" },
-  wait: { type: "string", description: "Ready means: ssh (ssh works) or cloud-init (finished too); --no-wait: do not wait", default: "ssh", valueHint: "ssh|cloud-init" },
+  timeout: { type: "string", description: "Seconds to wait (default: the timeout setting, 300)" },
+  wait: { type: "string", description: "Ready means: ssh (ssh works) or cloud-init (finished too); --no-wait: do not wait (default: the wait setting, ssh)", valueHint: "ssh|cloud-init" },
 } as const satisfies ArgsDef;
+
+/** How start, reboot and reset wait: their --timeout/--wait over the timeout, wait and sshConnectTimeout settings. */
+export async function powerWait(
+  args: { timeout?: string; wait?: string | boolean },
+  globals: Globals,
+): Promise<{ for: WaitFor | "none"; timeoutS: number; sshConnectTimeoutS: number; signal: AbortSignal }> {
+  // --no-wait arrives as false: it is no setting, only this command's choice.
+  const wait = typeof args.wait === "string" ? args.wait : undefined;
+  const s = (await commandConfig(globals, { timeout: args.timeout, wait })).settings;
+  return {
+    for: args.wait === false ? "none" : waitMode(s.wait),
+    timeoutS: s.timeout,
+    sshConnectTimeoutS: s.sshConnectTimeout,
+    signal: globals.signal,
+  };
+}
+
+/** Seconds a graceful shutdown may take: `shutdown --timeout`, else the shutdownTimeout setting. */
+export async function shutdownSeconds(timeout: string | undefined, globals: Globals): Promise<number> {
+  // Checked here, so a bad value is named as the flag the user typed, not as --shutdown-timeout.
+  const flag = timeout === undefined ? undefined : seconds(timeout);
+  return (await commandConfig(globals, { shutdownTimeout: flag })).settings.shutdownTimeout;
+}
 
 /** Reads --wait / --no-wait (citty turns --no-wait into wait=false). */
 export function waitMode(value: string | boolean | undefined): "ssh" | "cloud-init" | "none" {

@@ -1,5 +1,5 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
-import { logger } from "../lib/cli/output.ts";
+import { logger } from "../lib/cli/logger.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { progressPrinter } from "../lib/image/progress.ts";
 import { readPassword } from "../lib/guest/read-password.ts";
@@ -62,11 +62,13 @@ export default defineAction({
       network: effectiveNetwork({ ...s, connect: globals.uri }),
       machine: s,
       timeoutS: s.timeout,
+      sshConnectTimeoutS: s.sshConnectTimeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
       user: s.user,
       uri: globals.uri,
       dataDir: globals.dataDir,
+      imageDir: globals.imageDir,
       provisioning: { inputs, password },
       fetch: {
         arch: args.arch,

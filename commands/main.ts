@@ -1,25 +1,13 @@
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { TestcloudError, UsageError, InterruptedError } from "../lib/errors.ts";
 import { extractGlobals } from "../lib/cli/globals.ts";
-import { loadConfig } from "../lib/host/config.ts";
-import { checkDataDir } from "../lib/host/data-dir.ts";
-import { logger, printError } from "../lib/cli/output.ts";
-import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
-import { globalArgs, setGlobals } from "./_action.ts";
-import { commands } from "./registry.ts";
+import { printError, streams } from "../lib/cli/output.ts";
 import pkg from "../package.json" with { type: "json" };
 
-const root: CommandDef = defineCommand({
-  meta: { name: "testcloud", version: pkg.version, description: pkg.description },
-  args: globalArgs as CommandDef["args"],
-  subCommands: commands,
-  // Before the verb runs: `testcloud --dryrun create …` must not create.
-  setup({ rawArgs }) {
-    rejectUnknownFlags("", globalArgs, wordsBeforeVerb(rawArgs, commands));
-  },
-});
-
-/** Entry point: parses argv, runs one command, maps every failure to its exit code. */
+/**
+ * Entry point: parses argv, runs one command, maps every failure to its exit code.
+ * Start-up time is part of every command a script runs: this module loads only what
+ * --version and the error path need; citty, the config and the verbs come with dispatch.
+ */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   // Keys, seeds and disks are secrets: nothing we create is readable by other users
   // unless we say so (the folders QEMU walks through are made 0711 on purpose).
@@ -45,20 +33,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   try {
     const { globals, rest } = extractGlobals(argv, controller.signal);
     ({ json, verbose } = globals);
-    setGlobals(globals);
-    if (!rest.includes("--help") && !rest.includes("-h")) {
-      // Config files and TESTCLOUD_* variables feed every command; --connect beats them.
-      globals.config = await loadConfig({ flags: globals.connectFlag ? { connect: globals.connectFlag } : {} });
-      for (const warning of globals.config.warnings) logger.warn(warning);
-      globals.uri = globals.config.settings.connect;
-      globals.dataDir = globals.config.settings.dataDir;
-      // `config` shows the settings even when the data dir they name is unusable.
-      if (rest[0] !== "config") checkDataDir(globals.dataDir);
-    }
+    // Before the config is read: --version needs nothing, and works whatever the config says.
     if (rest[0] === "--version" || rest[0] === "-V") return printVersion(json);
-    const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
-    if (own.length === 0 || own.includes("--help") || own.includes("-h")) return await printHelp(own);
-    await runCommand(root, { rawArgs: rest });
+    const { dispatch } = await import("./_dispatch.ts");
+    await dispatch(globals, rest, pkg);
   } catch (error) {
     const known = toTestcloudError(error, controller.signal.aborted);
     printError(known, json, verbose);
@@ -71,21 +49,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 }
 
 function printVersion(json: boolean): void {
-  process.stdout.write(json ? JSON.stringify({ version: pkg.version }) + "\n" : `${pkg.version}\n`);
-}
-
-/** Help of the deepest command the words name: `image resolve --help` shows resolve's. */
-async function printHelp(rest: string[]): Promise<void> {
-  let cmd: CommandDef = root;
-  let parent: CommandDef | undefined;
-  for (const word of rest.filter((a) => !a.startsWith("-"))) {
-    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) ?? {};
-    const sub = (subs as Record<string, unknown>)[word];
-    if (!sub) break;
-    parent = cmd;
-    cmd = (typeof sub === "function" ? await (sub as () => Promise<CommandDef>)() : await sub) as CommandDef;
-  }
-  process.stdout.write((await renderUsage(cmd, parent)) + "\n");
+  streams.out(json ? JSON.stringify({ version: pkg.version }) + "\n" : `${pkg.version}\n`);
 }
 
 function toTestcloudError(error: unknown, interrupted: boolean): TestcloudError {

@@ -19,8 +19,15 @@ export const commands = {
   reset: () => import("./reset.ts").then((m) => m.default as CommandDef),
   remove: () => import("./remove.ts").then((m) => m.default as CommandDef),
   clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
+  snapshot: () => import("./snapshot/index.ts").then((m) => m.default as CommandDef),
   image: () => import("./image/index.ts").then((m) => m.default as CommandDef),
   config: () => import("./config.ts").then((m) => m.default as CommandDef),
+  completion: () => import("./completion.ts").then((m) => m.default as CommandDef),
+  // Hidden: what the completion scripts ask for instance names, images and networks.
+  __complete: () => import("./__complete.ts").then((m) => m.default as CommandDef),
 } satisfies Record<string, () => Promise<CommandDef>>;
 
 export type CommandName = keyof typeof commands;
+
+/** Other names of verbs: scripts written for the Python testcloud say destroy and force-off. */
+export const aliases = { destroy: "remove", "force-off": "stop" } as const satisfies Record<string, CommandName>;

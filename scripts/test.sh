@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up the host, builds testcloud and the test images, then runs every test
+# Sets up the host, type-checks and builds testcloud and the test images, then runs every test
 # (unit, integration and the end-to-end suite that boots real VMs). Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ bash scripts/setup-host.sh
 [[ -x node_modules/.bin/bun ]] || npm ci --no-audit --no-fund
 export PATH="$PWD/node_modules/.bin:$PATH"
 
+# A type error fails the run before any test does (bun runs TypeScript without checking it).
+tsc --noEmit
 bun run build
 TESTCLOUD_TINY_IMAGE=$(bash scripts/images/tiny/build.sh)
 TESTCLOUD_DEBIAN_IMAGE=$(bash scripts/images/debian/build.sh)

@@ -8,7 +8,7 @@ export default defineAction({
   group: "image",
   meta: { name: "list", description: "List cached images: digest, size, last use, instances using them, sources" },
   args: { ...globalArgs },
-  run: async (_args, globals) => listImages(globals.dataDir, await imageUsage(globals.dataDir)),
+  run: async (_args, globals) => listImages(globals.imageDir, await imageUsage(globals.dataDir)),
   human(list: ImageEntry[]) {
     if (list.length === 0) return "";
     const rows = list.map((i) => [

@@ -17,7 +17,7 @@ export default defineAction({
     ...globalArgs,
   },
   run: (args, globals) =>
-    pruneImages(globals.dataDir, {
+    pruneImages(globals.imageDir, {
       olderThanMs: args["older-than"] === undefined ? undefined : parseAge(args["older-than"], "--older-than"),
       maxSize: args["max-size"] === undefined ? undefined : parseSize(args["max-size"], "--max-size"),
       usage: () => imageUsage(globals.dataDir),

@@ -1,4 +1,4 @@
-import { logger } from "../../lib/cli/output.ts";
+import { logger } from "../../lib/cli/logger.ts";
 import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
 import { bytes, progressPrinter } from "../../lib/image/progress.ts";
@@ -17,9 +17,9 @@ export default defineAction({
   },
   async run(args, globals): Promise<CachedImage> {
     const s = (await commandConfig(globals, { offline: args.offline, allowInsecureHttp: args["allow-insecure-http"] })).settings;
-    ensureDataDir(globals.dataDir);
+    ensureDataDir(globals.dataDir, globals.imageDir);
     return fetchImage(args.ref, {
-      dataDir: globals.dataDir,
+      imageDir: globals.imageDir,
       arch: args.arch,
       sha256: args.sha256,
       offline: s.offline,

@@ -13,6 +13,6 @@ export default defineAction({
     ...globalArgs,
   },
   run: (args, globals) =>
-    removeImage(globals.dataDir, args.ref, { force: args.force, arch: args.arch, usage: () => imageUsage(globals.dataDir) }),
+    removeImage(globals.imageDir, args.ref, { force: args.force, arch: args.arch, usage: () => imageUsage(globals.dataDir) }),
   human: (r: RemovedImage) => `removed sha256:${r.digest} (${bytes(r.size)})`,
 });

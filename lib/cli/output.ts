@@ -1,29 +1,40 @@
-import { createConsola } from "consola";
-import { TestcloudError } from "../errors.ts";
+import type { TestcloudError } from "../errors.ts";
 
-/** Human-facing messages: always stderr, so stdout stays data. */
-export const logger = createConsola({ stdout: process.stderr, stderr: process.stderr });
+/**
+ * Where the CLI writes: stdout for data, stderr for everything else. console.log/error
+ * rather than process.stdout/stderr: in the compiled binary the first use of those streams
+ * costs ~20 ms of start-up (they load Node's stream machinery); console writes to the fd.
+ * Tests replace `out` to capture what a command prints.
+ */
+export const streams = {
+  out(text: string): void {
+    console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+  },
+  err(text: string): void {
+    console.error(text.endsWith("\n") ? text.slice(0, -1) : text);
+  },
+};
 
 /** Prints a command's result: one JSON document, or the command's human rendering. */
 export function printResult(data: unknown, json: boolean, human?: (data: never) => string): void {
   if (data === undefined) return;
   if (json) {
-    process.stdout.write(JSON.stringify(data, null, 2) + "\n");
+    streams.out(JSON.stringify(data, null, 2) + "\n");
     return;
   }
   const text = human ? human(data as never) : JSON.stringify(data, null, 2);
-  if (text) process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  if (text) streams.out(text.endsWith("\n") ? text : text + "\n");
 }
 
 /** Prints an error as `{"error": …}` on stdout (JSON mode) or one line plus hint on stderr. */
 export function printError(error: TestcloudError, json: boolean, verbose: boolean): void {
   if (json) {
     const { code, message, exitCode, hint, detail } = error;
-    process.stdout.write(JSON.stringify({ error: { code, message, exitCode, hint: hint ?? null, detail: detail ?? [] } }, null, 2) + "\n");
+    streams.out(JSON.stringify({ error: { code, message, exitCode, hint: hint ?? null, detail: detail ?? [] } }, null, 2) + "\n");
   } else {
-    process.stderr.write(`error: ${error.message}\n`);
-    for (const line of error.detail ?? []) process.stderr.write(`  | ${line}\n`);
-    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    const lines = [`error: ${error.message}`, ...(error.detail ?? []).map((line) => `  | ${line}`)];
+    if (error.hint) lines.push(`hint: ${error.hint}`);
+    streams.err(lines.join("\n") + "\n");
   }
-  if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (verbose && error.stack) streams.err(`${error.stack}\n`);
 }

@@ -3,7 +3,7 @@
  * one row per key with its type check, its variable and its flag. Keys are the
  * same camelCase names in TOML, in `testcloud config --json` and in code.
  */
-import { DEFAULT_BASE_URLS } from "../image/resolve/resolve-shortcut.ts";
+import { DEFAULT_BASE_URLS } from "../image/resolve/base-urls.ts";
 import { MACHINE_ROWS, type MachineSettings } from "./_machine-settings.ts";
 import { absolutePath, bool, bytes, libvirtUri, matching, oneOf, wholeNumber } from "./_setting-kinds.ts";
 
@@ -75,7 +75,7 @@ export const SCHEMA: Record<SettingKey, SettingSpec> = {
 /**
  * Upstream hosts the image resolvers read, and where each really is: a mirror or
  * a test server replaces one host. Mirrors DEFAULT_BASE_URLS of
- * lib/image/resolve/resolve-shortcut.ts (a test keeps the two equal).
+ * lib/image/resolve/base-urls.ts (a test keeps the two equal).
  */
 export const BASE_URLS: Record<string, string> = DEFAULT_BASE_URLS;
 

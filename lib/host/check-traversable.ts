@@ -7,13 +7,14 @@ import { DependencyError } from "../errors.ts";
  * reach the overlay through every parent directory; a 0700 dir in the path only
  * fails later, at `virsh start`, with a less helpful message.
  */
-export function checkTraversable(dir: string): void {
+export function checkTraversable(dir: string, kind: "data" | "image" = "data"): void {
+  const [what, variable] = kind === "data" ? ["Data", "TESTCLOUD_DATA_DIR"] : ["Image", "TESTCLOUD_IMAGE_DIR"];
   for (let current = resolve(dir); ; current = dirname(current)) {
     const stat = statSync(current, { throwIfNoEntry: false });
     if (stat && (stat.mode & 0o001) === 0) {
-      throw new DependencyError(`Data directory not reachable by the QEMU user: "${current}" is mode ${(stat.mode & 0o777).toString(8)}`, {
+      throw new DependencyError(`${what} directory not reachable by the QEMU user: "${current}" is mode ${(stat.mode & 0o777).toString(8)}`, {
         code: "E_PERMISSION",
-        hint: `chmod o+x ${current}, or set TESTCLOUD_DATA_DIR to a directory others can traverse`,
+        hint: `chmod o+x ${current}, or set ${variable} to a directory others can traverse`,
       });
     }
     if (current === dirname(current)) return;

@@ -7,15 +7,15 @@
  * (lib/host/_config-schema.ts). The [baseUrls] table's variable is
  * TESTCLOUD_MIRRORS, a JSON object; it has no flag.
  */
-import { lstatSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_decompress.ts";
+import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_max-image-size.ts";
 import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
 import { checkUrl, BASE_URLS, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
-import { dataDir } from "./paths.ts";
+import { dataDir, imagesDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
 
@@ -118,7 +118,7 @@ function resolveLayers(layers: Layer[]): Omit<LoadedConfig, "warnings"> {
   const settings = merged as Settings;
   if (!settings.imageDir) {
     // Unset, the cache follows the data dir wherever that came from.
-    settings.imageDir = join(settings.dataDir, "images");
+    settings.imageDir = imagesDir(settings.dataDir);
     origins.imageDir = "default";
   }
   return { settings, origins, layers };
@@ -180,7 +180,8 @@ export function unsafeConfigFile(path: string, uid: number): string | null {
 async function fileLayer(path: string): Promise<Layer | null> {
   let text: string;
   try {
-    text = await Bun.file(path).text();
+    // Sync: a missing file (the usual case) costs ~0.3 ms this way, ~3 ms through Bun.file, at every start.
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw configError(`Cannot read config: "${path}": ${(error as Error).message}`);

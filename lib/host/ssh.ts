@@ -93,11 +93,13 @@ export function guestPath(path: string): string {
  * No remote command: ssh is stopped the moment it reports "Authenticated to", which
  * comes after the host key check and the key login, and saves a shell start in the
  * guest (tens of ms under TCG). LogLevel must come first: ssh keeps the first value.
+ * `connectTimeoutS` is the sshConnectTimeout setting.
  */
-export async function probeSsh(target: SshTarget, run: Runner = defaultRun): Promise<boolean> {
+export async function probeSsh(target: SshTarget, run: Runner = defaultRun, connectTimeoutS = 3): Promise<boolean> {
   const destination = `${target.user}@${target.host}`;
-  const argv = ["ssh", "-o", "LogLevel=VERBOSE", "-N", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", ...sshOptions(target), destination];
-  const result = await run(argv, { allowFailure: true, timeoutMs: 15_000, stopWhen: (stderr) => AUTHENTICATED.test(stderr) });
+  const argv = ["ssh", "-o", "LogLevel=VERBOSE", "-N", "-o", "BatchMode=yes", "-o", `ConnectTimeout=${connectTimeoutS}`, ...sshOptions(target), destination];
+  const timeoutMs = (connectTimeoutS + 12) * 1000;
+  const result = await run(argv, { allowFailure: true, timeoutMs, stopWhen: (stderr) => AUTHENTICATED.test(stderr) });
   return result.stopped === true || AUTHENTICATED.test(result.stderr);
 }
 

@@ -1,13 +1,13 @@
 import { join } from "node:path";
-import { imagesDir } from "../host/paths.ts";
 
 /**
- * Layout of the image cache. Only `blobs/` holds images, each complete and verified, named
- * by its sha256; unfinished work lives in `partial/` and `tmp/`, so a crash never leaves a
- * half-written file where a reader (or `image list`) would take it for an image.
+ * Layout of the image cache in `imageDir` (the imageDir setting; by default <data dir>/images).
+ * Only `blobs/` holds images, each complete and verified, named by its sha256; unfinished work
+ * lives in `partial/` and `tmp/`, so a crash never leaves a half-written file where a reader
+ * (or `image list`) would take it for an image.
  */
-export function cachePaths(dataDir: string) {
-  const root = imagesDir(dataDir);
+export function cachePaths(imageDir: string) {
+  const root = imageDir;
   return {
     root,
     blobs: join(root, "blobs"),

@@ -5,6 +5,7 @@ import { createExclusive, openOwnFile, writeAll } from "./_cache-files.ts";
 import { spaceGuard } from "./_disk-space.ts";
 import { parseImageHeader, QCOW2_MIN_HEADER } from "./_image-header.ts";
 import type { ImageProgress } from "./progress.ts";
+import { DEFAULT_MAX_IMAGE_SIZE } from "./_max-image-size.ts";
 
 export type Compression = "xz" | "gz";
 
@@ -13,8 +14,6 @@ const MAGIC: [Compression, number[]][] = [
   ["gz", [0x1f, 0x8b]],
 ];
 
-/** Default limit of what a compressed image may expand to, when its header does not say less. */
-export const DEFAULT_MAX_IMAGE_SIZE = 256 * 2 ** 30;
 
 /** How a file is compressed, from its first bytes (URLs and names lie; magic numbers don't). */
 export async function sniffCompression(path: string): Promise<Compression | null> {

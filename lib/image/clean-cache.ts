@@ -16,8 +16,8 @@ export interface CacheDebris {
  * files nobody holds (not reported: they are made again on demand). The
  * next pull of such a source starts over instead of resuming; that is what `clean` is for.
  */
-export function cleanImageCache(dataDir: string): CacheDebris[] {
-  const paths = cachePaths(dataDir);
+export function cleanImageCache(imageDir: string): CacheDebris[] {
+  const paths = cachePaths(imageDir);
   const removed: CacheDebris[] = [];
   for (const name of entries(paths.partial)) {
     const key = /^([0-9a-f]{32})\.(partial|json)$/.exec(name)?.[1];

@@ -32,7 +32,8 @@ export interface CachedImage {
 }
 
 export interface FetchOptions {
-  dataDir: string;
+  /** The image cache: the imageDir setting (by default <data dir>/images). */
+  imageDir: string;
   /** Expected sha256, of the file as downloaded or of the image after decompression. */
   sha256?: string;
   /** Architecture for distro shortcuts; default: this host's. */
@@ -44,7 +45,7 @@ export interface FetchOptions {
   fetch?: typeof fetch;
   /** Fetch over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
   allowInsecureHttp?: boolean;
-  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_decompress.ts). */
+  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_max-image-size.ts). */
   maxImageSize?: number;
   /** Free bytes to leave on the cache's file system; default 5% of it, at most 1 GiB. */
   minFreeSpace?: number;
@@ -85,7 +86,7 @@ export async function fetchImage(ref: string, options: FetchOptions): Promise<Ca
   const sha256 = options.sha256 === undefined ? undefined : parseSha256(options.sha256);
   // Before anything is made or connected: a refused URL leaves no trace in the cache.
   if (parsed.kind === "url" && !options.offline) checkUrlPolicy(parsed.url, options);
-  const paths = cachePaths(options.dataDir);
+  const paths = cachePaths(options.imageDir);
   const cache: Cache = { paths, index: new ImageIndex(paths.root) };
   try {
     for (let attempt = 1; ; attempt++) {

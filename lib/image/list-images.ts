@@ -25,8 +25,8 @@ export interface ImageEntry {
  * Lists the cached images: only complete, verified blobs (never a partial download).
  * `usage` maps a digest to the instances using it (lib/instance/image-usage.ts).
  */
-export function listImages(dataDir: string, usage: ReadonlyMap<string, string[]> = new Map()): ImageEntry[] {
-  const paths = cachePaths(dataDir);
+export function listImages(imageDir: string, usage: ReadonlyMap<string, string[]> = new Map()): ImageEntry[] {
+  const paths = cachePaths(imageDir);
   // Listing must not create a cache where there is none.
   if (!existsSync(join(paths.root, "index.sqlite"))) return [];
   const index = new ImageIndex(paths.root);

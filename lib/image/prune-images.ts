@@ -33,8 +33,8 @@ export interface PruneResult {
  * used beyond `maxSize`. Also deletes resumable downloads that no process is working on
  * (and are old enough).
  */
-export async function pruneImages(dataDir: string, options: PruneOptions = {}): Promise<PruneResult> {
-  const paths = cachePaths(dataDir);
+export async function pruneImages(imageDir: string, options: PruneOptions = {}): Promise<PruneResult> {
+  const paths = cachePaths(imageDir);
   const result: PruneResult = { removed: [], orphans: [], partials: [], bytesFreed: 0, bytesKept: 0 };
   if (!existsSync(join(paths.root, "index.sqlite"))) return result;
   const now = options.now ?? Date.now();
@@ -42,13 +42,13 @@ export async function pruneImages(dataDir: string, options: PruneOptions = {}): 
   const leases = new Map<string, SourceLock>();
   const index = new ImageIndex(paths.root);
   try {
-    for (const entry of listImages(dataDir)) {
+    for (const entry of listImages(imageDir)) {
       const lease = tryLock(leasePath(paths, entry.digest));
       if (lease) leases.set(entry.digest, lease);
     }
     // Read only with the leases held: a create writes its record before it lets go of its lease.
     const usage: ImageUsage = (await options.usage?.()) ?? new Map();
-    const entries = listImages(dataDir, usage);
+    const entries = listImages(imageDir, usage);
     const doomed = choose(entries, (e) => e.instances.length === 0 && leases.has(e.digest), options, now);
     for (const entry of doomed) result.removed.push(deleteBlob(index, entry));
     result.orphans = pruneOrphans(paths, index, usage, now);

@@ -40,8 +40,8 @@ export interface RemoveOptions {
  * URL, path or distro shortcut. Refuses while an instance uses it or is being created from
  * it (holds its use lease), unless forced.
  */
-export async function removeImage(dataDir: string, target: string, options: RemoveOptions = {}): Promise<RemovedImage> {
-  const paths = cachePaths(dataDir);
+export async function removeImage(imageDir: string, target: string, options: RemoveOptions = {}): Promise<RemovedImage> {
+  const paths = cachePaths(imageDir);
   if (!existsSync(join(paths.root, "index.sqlite"))) throw notInCache(target);
   const index = new ImageIndex(paths.root);
   try {

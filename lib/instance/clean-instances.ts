@@ -20,7 +20,7 @@ export interface Cleaned {
  * every instance look gone. A domain is destroyed only when its <metadata> names the
  * directory it belongs to (see ourDomain).
  */
-export async function cleanInstances(conn: Virsh, dataDir: string): Promise<Cleaned[]> {
+export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: string): Promise<Cleaned[]> {
   const domains = await listDomainSummaries(conn);
   const names = await instanceNames(dataDir);
   const cleaned: Cleaned[] = [];
@@ -43,7 +43,7 @@ export async function cleanInstances(conn: Virsh, dataDir: string): Promise<Clea
     await removeDomain(conn, domain.uuid, domain.state);
     cleaned.push({ name: domain.name, removed: "domain", reason: "instance directory is gone" });
   }
-  for (const debris of cleanImageCache(dataDir)) cleaned.push({ name: debris.path, removed: "cache file", reason: debris.reason });
+  for (const debris of cleanImageCache(imageDir)) cleaned.push({ name: debris.path, removed: "cache file", reason: debris.reason });
   return cleaned;
 }
 

@@ -29,6 +29,8 @@ export interface CreateOptions {
   /** The machine's settings (lib/host/_machine-settings.ts): memory, CPUs, firmware, disks, NICs, shares, TPM… */
   machine: MachineSettings;
   timeoutS: number;
+  /** ssh's ConnectTimeout for each login attempt while waiting (the sshConnectTimeout setting). */
+  sshConnectTimeoutS?: number;
   /** What "ready" means: an ssh login, cloud-init finished too, or just started. */
   wait: "ssh" | "cloud-init" | "none";
   /** Keep a failed instance for inspection instead of rolling it back. */
@@ -36,6 +38,8 @@ export interface CreateOptions {
   user: string;
   uri: string;
   dataDir: string;
+  /** The image cache (the imageDir setting). */
+  imageDir: string;
   /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
   provisioning?: Provisioning;
   /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
@@ -58,11 +62,11 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const timed = phaseTimer(timings, options.signal);
   const started = performance.now();
   const machine = await timed("check", () => preflight(conn, name, options));
-  ensureDataDir(options.dataDir);
+  ensureDataDir(options.dataDir, options.imageDir);
   const image = await timed("image", () =>
     fetchImage(options.image, {
       ...options.fetch,
-      dataDir: options.dataDir,
+      imageDir: options.imageDir,
       run: options.run,
       signal: options.signal,
       log: options.log,
@@ -168,7 +172,12 @@ async function waitUntilReady(
   timed: ReturnType<typeof phaseTimer>,
 ): Promise<string> {
   const ready = await timed("boot", () =>
-    waitReady(conn, record, paths, { timeoutMs: options.timeoutS * 1000, signal: options.signal, run: options.run }),
+    waitReady(conn, record, paths, {
+      timeoutMs: options.timeoutS * 1000,
+      signal: options.signal,
+      run: options.run,
+      sshConnectTimeoutS: options.sshConnectTimeoutS,
+    }),
   );
   timings.bootToIp = ready.ipMs;
   timings.ipToSsh = ready.sshMs - ready.ipMs;

@@ -8,10 +8,10 @@ export async function powerAndWait(
   dataDir: string,
   name: string,
   power: () => Promise<PowerResult>,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal },
+  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; sshConnectTimeoutS?: number },
 ): Promise<PowerResult & { ready: WaitResult | null }> {
   const result = await power();
   if (wait.for === "none") return { ...result, ready: null };
-  const ready = await waitInstance(conn, dataDir, name, { for: wait.for, timeoutS: wait.timeoutS, signal: wait.signal });
+  const ready = await waitInstance(conn, dataDir, name, { ...wait, for: wait.for });
   return { ...result, ready };
 }

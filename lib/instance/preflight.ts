@@ -17,6 +17,8 @@ export interface PreflightOptions {
   machine: MachineSettings;
   timeoutS: number;
   dataDir: string;
+  /** The image cache: the instance's base image is read from it. */
+  imageDir: string;
   fetch?: Pick<FetchOptions, "sha256" | "arch">;
 }
 
@@ -32,7 +34,10 @@ export async function preflight(conn: Virsh, name: string, options: PreflightOpt
   parseReference(options.image);
   checkFetchOptions(options.fetch);
   const machine = draftMachine(options.machine, options.network);
-  if (conn.uri.includes("/system")) checkTraversable(options.dataDir);
+  if (conn.uri.includes("/system")) {
+    checkTraversable(options.dataDir);
+    checkTraversable(options.imageDir, "image");
+  }
   // Independent checks, each its own query: run them together.
   const [state, record] = await Promise.all([domainState(conn, name), readRecord(options.dataDir, name), checkMachine(machine, conn)]);
   if (state) {

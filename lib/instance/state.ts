@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
-import { readdir, rename } from "node:fs/promises";
+// Sync calls: node:fs/promises and its first readdir cost ~6 ms, a third of `list`'s own time.
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { instanceDir } from "../host/paths.ts";
 import type { Machine } from "../machine/machine.ts";
@@ -52,7 +52,7 @@ export async function writeRecord(dataDir: string, record: InstanceRecord): Prom
   const fd = openSync(tmp, "r");
   fsyncSync(fd);
   closeSync(fd);
-  await rename(tmp, path);
+  renameSync(tmp, path);
 }
 
 /** Reads one record, or null when the instance has none (gone, or a create still running). */
@@ -68,7 +68,12 @@ export async function readRecord(dataDir: string, name: string): Promise<Instanc
 
 /** Names of every instance directory. */
 export async function instanceNames(dataDir: string): Promise<string[]> {
-  const entries = await readdir(join(dataDir, "instances"), { withFileTypes: true }).catch(() => []);
+  let entries;
+  try {
+    entries = readdirSync(join(dataDir, "instances"), { withFileTypes: true });
+  } catch {
+    return [];
+  }
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 

@@ -26,7 +26,7 @@ export async function waitInstance(
   conn: Virsh,
   dataDir: string,
   name: string,
-  options: { for: WaitFor; timeoutS: number; signal?: AbortSignal; run?: Runner },
+  options: { for: WaitFor; timeoutS: number; signal?: AbortSignal; run?: Runner; sshConnectTimeoutS?: number },
 ): Promise<WaitResult> {
   const instance = await loadInstance(conn, dataDir, name);
   assertRunning(instance);
@@ -35,6 +35,7 @@ export async function waitInstance(
     timeoutMs: options.timeoutS * 1000,
     signal: options.signal,
     run: options.run,
+    sshConnectTimeoutS: options.sshConnectTimeoutS,
   });
   let cloudInit: string | null = null;
   if (options.for === "cloud-init") {

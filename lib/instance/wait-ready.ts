@@ -15,6 +15,8 @@ export interface WaitOptions {
   run?: Runner;
   /** Pause between rounds while waiting for an address (default 100 ms); ssh is polled 4x as often. */
   pollMs?: number;
+  /** ssh's ConnectTimeout for each login attempt (the sshConnectTimeout setting; default 3 s). */
+  sshConnectTimeoutS?: number;
 }
 
 /** How often the domain's state is checked, so a crashed guest fails fast instead of timing out. */
@@ -79,7 +81,7 @@ export async function waitReady(
       });
       silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
       if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
-      else if (await probeSsh(target, options.run)) return { ip, ipMs, sshMs: elapsed() };
+      else if (await probeSsh(target, options.run, options.sshConnectTimeoutS)) return { ip, ipMs, sshMs: elapsed() };
     }
     if (performance.now() > deadline) {
       if (libvirtDown) throw libvirtDown;

@@ -61,3 +61,33 @@ export function parseLeases(stdout: string): Map<string, string> {
   }
   return leases;
 }
+
+/** One row of `virsh snapshot-list`. */
+export interface SnapshotRow {
+  name: string;
+  /** ISO-8601, UTC. */
+  createdAt: string;
+  /** The domain's state when the snapshot was taken: "running", "shut off", "paused", "disk-snapshot". */
+  state: string;
+  /** Whether it holds the guest's memory (a running machine) besides its disks. */
+  memory: boolean;
+}
+
+/**
+ * Parses `virsh -q snapshot-list DOMAIN`. The name is everything before the last
+ * creation-time column (local time with its UTC offset), so it may hold spaces. A
+ * snapshot holds memory unless it was taken shut off or is disk-only: libvirt's own
+ * rule for "full system" snapshots (`snapshot-list --active`).
+ */
+export function parseSnapshotList(stdout: string): SnapshotRow[] {
+  const rows: SnapshotRow[] = [];
+  for (const line of stdout.split("\n")) {
+    const match = /^ ?(.*\S)\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)\s+(\S+)\s*$/.exec(line);
+    if (!match) continue;
+    const [, name, date, time, offsetHours, offsetMinutes, raw] = match as unknown as string[];
+    const state = raw === "shutoff" ? "shut off" : raw!;
+    const createdAt = new Date(`${date}T${time}${offsetHours}:${offsetMinutes}`).toISOString();
+    rows.push({ name: name!, createdAt, state, memory: state !== "shut off" && state !== "disk-snapshot" });
+  }
+  return rows;
+}

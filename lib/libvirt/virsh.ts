@@ -73,7 +73,7 @@ export async function virsh(conn: Virsh, args: string[], allowFailure = false): 
 }
 
 /** The typed error of a failed virsh run. */
-function failed(conn: Virsh, args: string[], { argv, exitCode, stderr }: RunResult): never {
+export function failed(conn: Virsh, args: string[], { argv, exitCode, stderr }: RunResult): never {
   if (UNREACHABLE.test(stderr)) {
     throw new LibvirtUnavailableError(`Cannot connect to libvirt: "${conn.uri}"`, {
       hint: "start the daemon (systemctl start libvirtd, or libvirtd -d) or pass --connect URI",
@@ -204,12 +204,15 @@ export async function destroyDomain(conn: Virsh, uuid: string): Promise<void> {
   if (result.exitCode !== 0 && !/not running/i.test(result.stderr)) await virsh(conn, ["destroy", uuid]);
 }
 
-/** Removes the domain definition; a domain that is already gone is not an error. */
+/**
+ * Removes the domain definition; a domain that is already gone is not an error. libvirt
+ * refuses to undefine a domain with snapshot metadata: it goes too (the internal snapshots
+ * themselves live in the instance's disks, deleted with its directory).
+ */
 export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
-  const result = await virsh(conn, ["undefine", "--nvram", "--tpm", uuid], true);
-  if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) {
-    await virsh(conn, ["undefine", "--nvram", "--tpm", uuid]);
-  }
+  const args = ["undefine", "--nvram", "--tpm", "--snapshots-metadata", uuid];
+  const result = await virsh(conn, args, true);
+  if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) await virsh(conn, args);
 }
 
 /** Checks that a libvirt network exists and is active. */
@@ -227,6 +230,12 @@ export async function networkLeases(conn: Virsh, network: string): Promise<Map<s
   if (fast === null) throw networkNotFound(network);
   if (fast !== undefined) return fast;
   return parseLeases((await virsh(conn, ["net-dhcp-leases", network])).stdout);
+}
+
+/** Names of every libvirt network, active or not (for shell completion; one virsh call). */
+export async function listNetworks(conn: Virsh): Promise<string[]> {
+  const result = await virsh(conn, ["net-list", "--all", "--name"]);
+  return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
 }
 
 /** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */

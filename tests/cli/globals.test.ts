@@ -15,6 +15,9 @@ describe("extractGlobals", () => {
     ["--connect URI after the verb", ["list", "--connect", "qemu:///session"], { json: false, verbose: false, uri: "qemu:///session" }, ["list"]],
     ["-c URI", ["-c", "test:///default", "list"], { json: false, verbose: false, uri: "test:///default" }, ["list"]],
     ["-c URI after the verb", ["remove", "tiny", "-c", "test:///default"], { json: false, verbose: false, uri: "test:///default" }, ["remove", "tiny"]],
+    ["-c system, as the Python testcloud spells it", ["-c", "system", "list"], { json: false, verbose: false, uri: "qemu:///system" }, ["list"]],
+    ["-c session after the verb", ["list", "-c", "session"], { json: false, verbose: false, uri: "qemu:///session" }, ["list"]],
+    ["--connect=session", ["list", "--connect=session"], { json: false, verbose: false, uri: "qemu:///session" }, ["list"]],
     ["--connect=URI", ["list", "--connect=qemu+ssh://h/system"], { json: false, verbose: false, uri: "qemu+ssh://h/system" }, ["list"]],
     ["command flags kept in order", ["create", "img.qcow2", "--json", "--name", "x", "--ram", "512"], { json: true, verbose: false }, ["create", "img.qcow2", "--name", "x", "--ram", "512"]],
     [

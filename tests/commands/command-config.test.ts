@@ -15,7 +15,7 @@ const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const tempDir = useTempDirs();
 
 function globals(extra: Partial<Globals> = {}): Globals {
-  return { json: true, verbose: false, uri: "test:///default", dataDir: "/nonexistent", signal: new AbortController().signal, ...extra };
+  return { json: true, verbose: false, uri: "test:///default", dataDir: "/nonexistent", imageDir: "/nonexistent/images", signal: new AbortController().signal, ...extra };
 }
 
 describe("commandConfig", () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { CommandDef } from "citty";
 import configCommand from "../../commands/config.ts";
 import { setGlobals } from "../../commands/_action.ts";
+import { streams } from "../../lib/cli/output.ts";
 import { commands } from "../../commands/registry.ts";
 import type { Globals } from "../../lib/cli/globals.ts";
 import { loadConfig, type LoadedConfig } from "../../lib/host/config.ts";
@@ -21,15 +22,15 @@ interface Row {
 
 /** Runs the command in-process with `config` in the globals, returning what it printed on stdout. */
 async function runConfig(config: LoadedConfig, json: boolean): Promise<string> {
-  const globals = { json, verbose: false, uri: config.settings.connect, dataDir: config.settings.dataDir, signal: new AbortController().signal, config };
+  const globals = { json, verbose: false, uri: config.settings.connect, dataDir: config.settings.dataDir, imageDir: config.settings.imageDir, signal: new AbortController().signal, config };
   setGlobals(globals as Globals);
   const chunks: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => chunks.push(String(chunk)) > 0) as typeof process.stdout.write;
+  const write = streams.out;
+  streams.out = (text: string) => void chunks.push(text);
   try {
     await (configCommand as CommandDef).run!({ args: { _: [] }, rawArgs: [], cmd: configCommand as CommandDef } as never);
   } finally {
-    process.stdout.write = write;
+    streams.out = write;
   }
   return chunks.join("");
 }

@@ -26,8 +26,11 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   reset: { positionals: ["name"] },
   remove: { positionals: ["name"] },
   clean: { positionals: [] },
+  snapshot: { positionals: [] },
   image: { positionals: [] },
   config: { positionals: [] },
+  completion: { positionals: ["shell"] },
+  __complete: { positionals: ["source"] },
 };
 
 describe("command registry", () => {

@@ -80,7 +80,7 @@ afterAll(async () => {
   for (const name of made) {
     if ((await virsh("dominfo", name)).exitCode === 0) {
       await virsh("destroy", name);
-      await virsh("undefine", "--nvram", name);
+      await virsh("undefine", "--nvram", "--snapshots-metadata", name);
     }
   }
   rmSync(dataDir, { recursive: true, force: true });

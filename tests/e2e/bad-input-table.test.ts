@@ -29,6 +29,9 @@ const files = {
 const tiny = () => testImage("tiny");
 /** An instance that exists and is shut off, for the verbs that need one in the wrong state. */
 const stopped = uniqueName("stopped");
+/** Shut-off instances whose machine cannot be snapshotted: UEFI, and an NVMe disk. */
+const stoppedUefi = uniqueName("stopped-uefi");
+const stoppedNvme = uniqueName("stopped-nvme");
 /** A host port something listens on for the whole file. */
 const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
 const busyPort = busy.port;
@@ -44,7 +47,12 @@ beforeAll(async () => {
   await run(["qemu-img", "create", "-q", "-f", "qcow2", "-o", `data_file=${victim},data_file_raw=on`, files.qcow2WithDataFile, "1M"]);
   expect((await cli(["create", tiny(), "--name", stopped, "--network", NETWORK, "--ram", "256", "--no-wait"])).exitCode).toBe(0);
   expect((await cli(["stop", stopped])).exitCode).toBe(0);
-}, 60_000);
+  expect((await cli(["snapshot", "create", stopped, "s1"])).exitCode).toBe(0);
+  for (const [name, ...flags] of [[stoppedUefi, "--firmware", "uefi"], [stoppedNvme, "--disk", "16M,bus=nvme"]]) {
+    expect((await cli(["create", tiny(), "--name", name!, "--network", NETWORK, "--ram", "256", "--no-wait", ...flags])).exitCode).toBe(0);
+    expect((await cli(["stop", name!])).exitCode).toBe(0);
+  }
+}, 120_000);
 
 const VERBS_WITH_NAME = ["start", "stop", "shutdown", "reboot", "reset", "info", "ip", "ssh", "ssh-config", "console", "wait", "remove", "forward"];
 const create = (...args: string[]) => () => ["create", tiny(), "--name", uniqueName("bad"), "--network", NETWORK, ...args];
@@ -182,6 +190,28 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["ssh --env without =", () => ["ssh", stopped, "--env", "NOVALUE", "--", "true"], {}, 2, "E_USAGE"],
   ["ssh --env with a name that is not a variable name", () => ["ssh", stopped, "--env", "1X=y", "--", "true"], {}, 2, "E_USAGE"],
   ["ssh --workdir to a stopped instance", () => ["ssh", stopped, "--workdir", "/tmp", "--", "true"], {}, 10, "E_NOT_RUNNING"],
+  // snapshots
+  ["snapshot without a verb", argv("snapshot"), {}, 2, "E_USAGE"],
+  ["an unknown snapshot verb", argv("snapshot", "frob"), {}, 2, "E_USAGE"],
+  ["snapshot create without a snapshot name", () => ["snapshot", "create", stopped], {}, 2, "E_USAGE"],
+  ["a snapshot name with a space", () => ["snapshot", "create", stopped, "bad name"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["a snapshot name with a slash", () => ["snapshot", "create", stopped, "../s1"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["a snapshot name starting with a dot", () => ["snapshot", "create", stopped, ".s1"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["a 65-character snapshot name", () => ["snapshot", "create", stopped, "s".repeat(65)], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["a snapshot name with shell characters", () => ["snapshot", "create", stopped, "s1;reboot"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["snapshot revert to a bad snapshot name", () => ["snapshot", "revert", stopped, "s 1"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["snapshot remove of a bad snapshot name", () => ["snapshot", "remove", stopped, "s/1"], {}, 2, "E_INVALID_SNAPSHOT_NAME"],
+  ["snapshot create of a name that exists", () => ["snapshot", "create", stopped, "s1"], {}, 5, "E_SNAPSHOT_EXISTS"],
+  ["snapshot revert to a snapshot that does not exist", () => ["snapshot", "revert", stopped, "nope"], {}, 4, "E_SNAPSHOT_NOT_FOUND"],
+  ["snapshot remove of a snapshot that does not exist", () => ["snapshot", "remove", stopped, "nope"], {}, 4, "E_SNAPSHOT_NOT_FOUND"],
+  ["snapshot revert --wait forever", () => ["snapshot", "revert", stopped, "s1", "--wait", "forever"], {}, 2, "E_USAGE"],
+  ["snapshot create of an unknown instance", argv("snapshot", "create", "no-such-instance", "s1"), {}, 4, "E_INSTANCE_NOT_FOUND"],
+  ["snapshot list of an unknown instance", argv("snapshot", "list", "no-such-instance"), {}, 4, "E_INSTANCE_NOT_FOUND"],
+  ["snapshot revert of an unknown instance", argv("snapshot", "revert", "no-such-instance", "s1"), {}, 4, "E_INSTANCE_NOT_FOUND"],
+  ["snapshot remove of an unknown instance", argv("snapshot", "remove", "no-such-instance", "s1"), {}, 4, "E_INSTANCE_NOT_FOUND"],
+  ["snapshot list of a domain ID", argv("snapshot", "list", "1"), {}, 2, "E_INVALID_NAME"],
+  ["snapshot create of a UEFI instance (raw pflash NVRAM)", () => ["snapshot", "create", stoppedUefi, "s1"], {}, 10, "E_SNAPSHOT_UNSUPPORTED"],
+  ["snapshot create of an instance with an NVMe disk", () => ["snapshot", "create", stoppedNvme, "s1"], {}, 10, "E_SNAPSHOT_UNSUPPORTED"],
   // the image cache
   ["image without a verb", argv("image"), {}, 2, "E_USAGE"],
   ["an unknown image verb", argv("image", "frob"), {}, 2, "E_USAGE"],
@@ -209,7 +239,7 @@ async function snapshot(): Promise<string> {
           .sort()
       : [];
   // Other test runs may make domains meanwhile: only this file's names count.
-  const ours = (await virsh("list", "--all", "--name")).stdout.split("\n").filter((n) => n.startsWith("tce2e-bad-") || n === stopped);
+  const ours = (await virsh("list", "--all", "--name")).stdout.split("\n").filter((n) => n.startsWith("tce2e-bad-") || [stopped, stoppedUefi, stoppedNvme].includes(n));
   return JSON.stringify({ files: tree(dataDir), domains: ours });
 }
 

@@ -129,7 +129,7 @@ describe("loadConfig connection and paths", () => {
   });
 
   test("offers the same hosts as the image resolvers", async () => {
-    const { DEFAULT_BASE_URLS } = await import("../../lib/image/resolve/resolve-shortcut.ts");
+    const { DEFAULT_BASE_URLS } = await import("../../lib/image/resolve/base-urls.ts");
     const { config } = await load();
     expect(config.settings.baseUrls).toEqual(DEFAULT_BASE_URLS);
   });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfig } from "../../lib/host/config.ts";
-import { parseDiskSpec, parseShareSpec } from "../../lib/host/_machine-settings.ts";
+import { parseDiskSpec, parseForwardSpec, parseShareSpec } from "../../lib/host/_machine-settings.ts";
 import { usageFailure, useTempDirs } from "../_helpers.ts";
 
 const tempDir = useTempDirs();
@@ -31,6 +31,19 @@ describe("parseShareSpec", () => {
 
   const bad = ["", "relative/dir", "/srv/data:has space", "/srv/data:a:b:ro", "/:", "/srv/da ta", "/srv/data:tag:rw"];
   test.each(bad)("refuses %p", (spec) => expect(parseShareSpec(spec)).toBeUndefined());
+});
+
+describe("parseForwardSpec", () => {
+  const good: [string, object][] = [
+    ["8080:80", { proto: "tcp", hostAddr: "127.0.0.1", hostPort: 8080, guestPort: 80 }],
+    ["0:80", { proto: "tcp", hostAddr: "127.0.0.1", hostPort: 0, guestPort: 80 }],
+    ["192.168.1.5:5353:53/udp", { proto: "udp", hostAddr: "192.168.1.5", hostPort: 5353, guestPort: 53 }],
+    ["localhost:2222:22/tcp", { proto: "tcp", hostAddr: "127.0.0.1", hostPort: 2222, guestPort: 22 }],
+  ];
+  test.each(good)("%p", (spec, forward) => expect(parseForwardSpec(spec)).toEqual(forward as never));
+
+  const bad = ["", "80", "8080:0", "8080:65536", "70000:80", "a:b", "1.2.3:80:80", "300.1.1.1:80:80", "8080:80/sctp", "[::1]:8080:80", "8080:80,hostfwd=tcp::22-:22"];
+  test.each(bad)("refuses %p", (spec) => expect(parseForwardSpec(spec)).toBeUndefined());
 });
 
 describe("machine settings through the config layers", () => {

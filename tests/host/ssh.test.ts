@@ -140,6 +140,14 @@ describe("probeSsh", () => {
     expect(call.options.allowFailure).toBe(true);
     expect(call.options.timeoutMs).toBeGreaterThan(0);
   });
+
+  test("gives ssh the connect timeout it is given (the sshConnectTimeout setting), and itself more time than that", async () => {
+    const run = fakeRunner();
+    await probeSsh(target, run, 11);
+    const call = run.calls[0]!;
+    expect(options(call.argv).get("ConnectTimeout")).toBe("11");
+    expect(call.options.timeoutMs).toBeGreaterThan(11_000);
+  });
 });
 
 describe("inContext", () => {

@@ -29,7 +29,7 @@ export function expectError(error: TestcloudError, code: string, exitCode: numbe
 /** No image is visible: no blob, nothing listed, no temp file. Partial downloads may remain. */
 export async function expectNoImage(dataDir: string): Promise<void> {
   expect(await listDir(blobsDir(dataDir))).toEqual([]);
-  expect(listImages(dataDir)).toEqual([]);
+  expect(listImages(images(dataDir))).toEqual([]);
   expect(await listDir(join(images(dataDir), "tmp"))).toEqual([]);
 }
 

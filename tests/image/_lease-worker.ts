@@ -5,9 +5,10 @@
  * stays alive until stdin closes or it is killed.
  */
 import { fetchImage } from "../../lib/image/fetch-image.ts";
+import { join } from "node:path";
 
 const [ref, dataDir] = process.argv.slice(2);
-const image = await fetchImage(ref!, { dataDir: dataDir!, lease: true, log: (message) => console.error(message) });
+const image = await fetchImage(ref!, { imageDir: join(dataDir!, "images"), lease: true, log: (message) => console.error(message) });
 console.log(JSON.stringify(image));
 const alive = setInterval(() => {}, 1000);
 for await (const line of console) {

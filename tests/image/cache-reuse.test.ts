@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { fetchImage, type FetchOptions } from "../../lib/image/fetch-image.ts";
 import { listImages } from "../../lib/image/list-images.ts";
 import { useTempDirs } from "../_helpers.ts";
-import { expectError, expectNoImage, failure } from "./_cache-helpers.ts";
+import { expectError, expectNoImage, failure, images } from "./_cache-helpers.ts";
 import { rawDisk, sha256, useImageServer } from "./_image-server.ts";
 
 const server = useImageServer();
@@ -18,7 +18,7 @@ const V1 = rawDisk(256 << 10, 1);
 const V2 = rawDisk(256 << 10, 2);
 
 const get = (path: string, dataDir: string, options: Partial<FetchOptions> = {}) =>
-  fetchImage(server.url(path), { dataDir, retryDelayMs: 5, ...options });
+  fetchImage(server.url(path), { imageDir: images(dataDir), retryDelayMs: 5, ...options });
 
 describe("a rolling URL", () => {
   test("that is unchanged is confirmed with a conditional GET and no body", async () => {
@@ -40,7 +40,7 @@ describe("a rolling URL", () => {
     expect(second.cached).toBe(false);
     expect(second.digest).toBe(sha256(V2));
     expect(server.log.map((r) => r.status)).toEqual([200, 200]);
-    const listed = listImages(dataDir);
+    const listed = listImages(images(dataDir));
     expect(listed.map((i) => i.digest).sort()).toEqual([first.digest, second.digest].sort());
     expect(listed.find((i) => i.digest === first.digest)?.sources).toEqual([]);
     expect(listed.find((i) => i.digest === second.digest)?.sources).toEqual([server.url("/latest.raw")]);
@@ -53,7 +53,7 @@ describe("a rolling URL", () => {
     const second = await get("/latest.raw", dataDir);
     expect(second).toEqual({ ...first, cached: true });
     expect(server.log.map((r) => r.status)).toEqual([200, 200]);
-    expect(listImages(dataDir)).toHaveLength(1);
+    expect(listImages(images(dataDir))).toHaveLength(1);
   });
 
   test("on a server without ETag or Last-Modified is downloaded every time, keeping the same blob file", async () => {
@@ -109,7 +109,7 @@ describe("a checksum vouching for the cached copy", () => {
     const a = await get("/a.raw", dataDir);
     const b = await get("/b.raw", dataDir);
     expect(b.path).toBe(a.path);
-    expect(listImages(dataDir)).toMatchObject([{ digest: a.digest, sources: [server.url("/b.raw"), server.url("/a.raw")] }]);
+    expect(listImages(images(dataDir))).toMatchObject([{ digest: a.digest, sources: [server.url("/b.raw"), server.url("/a.raw")] }]);
   });
 });
 
@@ -146,6 +146,6 @@ describe("--offline", () => {
     const dataDir = await tempDir();
     const path = `${await tempDir()}/disk.raw`;
     await Bun.write(path, V1);
-    expect((await fetchImage(path, { dataDir, offline: true })).digest).toBe(sha256(V1));
+    expect((await fetchImage(path, { imageDir: images(dataDir), offline: true })).digest).toBe(sha256(V1));
   });
 });

@@ -26,7 +26,7 @@ async function setup(path = "/disk.raw") {
   const victim = join(await tempDir(), "victim");
   await Bun.write(victim, VICTIM);
   const url = server.url(path);
-  const files = sourceFiles(cachePaths(dataDir), url);
+  const files = sourceFiles(cachePaths(images(dataDir)), url);
   await mkdir(join(images(dataDir), "partial"), { recursive: true });
   await mkdir(join(images(dataDir), "locks"), { recursive: true });
   server.put(path, DISK);
@@ -47,7 +47,7 @@ describe("a planted link in the cache", () => {
   test("at the partial download's path is replaced: the pull succeeds and the victim is untouched", async () => {
     const { dataDir, victim, url, files } = await setup();
     symlinkSync(victim, files.data);
-    const image = await fetchImage(url, { dataDir });
+    const image = await fetchImage(url, { imageDir: images(dataDir) });
     expect(image.digest).toBe(sha256(DISK));
     await expectSafe(dataDir, victim);
   });
@@ -56,7 +56,7 @@ describe("a planted link in the cache", () => {
     const { dataDir, victim, url, files } = await setup();
     symlinkSync(victim, files.data);
     await Bun.write(files.meta, JSON.stringify({ url, etag: null, lastModified: null, length: DISK.byteLength }));
-    const image = await fetchImage(url, { dataDir, sha256: sha256(DISK) });
+    const image = await fetchImage(url, { imageDir: images(dataDir), sha256: sha256(DISK) });
     expect(image.digest).toBe(sha256(DISK));
     expect(server.log.map((r) => r.range)).toEqual([null]);
     await expectSafe(dataDir, victim);
@@ -66,7 +66,7 @@ describe("a planted link in the cache", () => {
     const { dataDir, victim, url, files } = await setup();
     const target = join(victim, "..", "created-through-link");
     symlinkSync(target, files.data);
-    await fetchImage(url, { dataDir });
+    await fetchImage(url, { imageDir: images(dataDir) });
     expect(await Bun.file(target).exists()).toBe(false);
     await expectSafe(dataDir, victim);
   });
@@ -75,14 +75,14 @@ describe("a planted link in the cache", () => {
     const { dataDir, victim, url, files } = await setup();
     symlinkSync(victim, files.meta);
     symlinkSync(victim, `${files.meta}.${process.pid}.tmp`);
-    await fetchImage(url, { dataDir });
+    await fetchImage(url, { imageDir: images(dataDir) });
     await expectSafe(dataDir, victim);
   });
 
   test("at the source's lock file is replaced: the victim is not opened as a database", async () => {
     const { dataDir, victim, url, files } = await setup();
     symlinkSync(victim, files.lock);
-    await fetchImage(url, { dataDir });
+    await fetchImage(url, { imageDir: images(dataDir) });
     // The link is gone (the fetch deletes its lock file when it lets go); the victim stays as it was.
     expect(lstatSync(files.lock, { throwIfNoEntry: false })?.isSymbolicLink() ?? false).toBe(false);
     await expectSafe(dataDir, victim);
@@ -91,21 +91,21 @@ describe("a planted link in the cache", () => {
   test("at the index is refused with E_CACHE_UNSAFE, and the victim untouched", async () => {
     const { dataDir, victim, url } = await setup();
     symlinkSync(victim, join(images(dataDir), "index.sqlite"));
-    const error = await failure(fetchImage(url, { dataDir }));
+    const error = await failure(fetchImage(url, { imageDir: images(dataDir) }));
     expectError(error, "E_CACHE_UNSAFE", 6, "symbolic link");
     expect(await Bun.file(victim).text()).toBe(VICTIM);
   });
 
   test("in place of a cached blob is not used: the image is fetched again into a regular file", async () => {
     const { dataDir, victim, url } = await setup();
-    const first = await fetchImage(url, { dataDir });
+    const first = await fetchImage(url, { imageDir: images(dataDir) });
     await Bun.file(first.path).delete();
     symlinkSync(victim, first.path);
-    expect(listImages(dataDir)).toEqual([]);
-    const second = await fetchImage(url, { dataDir });
+    expect(listImages(images(dataDir))).toEqual([]);
+    const second = await fetchImage(url, { imageDir: images(dataDir) });
     expect([second.cached, second.path]).toEqual([false, first.path]);
     await expectSafe(dataDir, victim);
-    expect(listImages(dataDir).map((i) => i.digest)).toEqual([sha256(DISK)]);
+    expect(listImages(images(dataDir)).map((i) => i.digest)).toEqual([sha256(DISK)]);
   });
 });
 
@@ -115,7 +115,7 @@ describe("a planted file at the partial path", () => {
     await Bun.write(files.data, DISK.subarray(0, 4096));
     await Bun.write(files.meta, JSON.stringify({ url, etag: null, lastModified: null, length: DISK.byteLength }));
     chownSync(files.data, 65534, 65534);
-    const image = await fetchImage(url, { dataDir, sha256: sha256(DISK) });
+    const image = await fetchImage(url, { imageDir: images(dataDir), sha256: sha256(DISK) });
     expect(image.digest).toBe(sha256(DISK));
     expect(server.log.map((r) => r.range)).toEqual([null]);
   });
@@ -123,7 +123,7 @@ describe("a planted file at the partial path", () => {
   test("that is a hard link to a host file is not written through", async () => {
     const { dataDir, victim, url, files } = await setup();
     linkSync(victim, files.data);
-    await fetchImage(url, { dataDir });
+    await fetchImage(url, { imageDir: images(dataDir) });
     await expectSafe(dataDir, victim);
   });
 });

@@ -5,12 +5,13 @@ import { cachePaths, sourceFiles } from "../../lib/image/_cache-paths.ts";
 import { tryLock } from "../../lib/image/_lock.ts";
 import { cleanImageCache } from "../../lib/image/clean-cache.ts";
 import { listDir, useTempDirs } from "../_helpers.ts";
+import { images } from "./_cache-helpers.ts";
 
 const tempDir = useTempDirs();
 
 async function cacheWithDebris() {
   const dataDir = await tempDir();
-  const paths = cachePaths(dataDir);
+  const paths = cachePaths(images(dataDir));
   mkdirSync(paths.partial, { recursive: true });
   mkdirSync(paths.tmp, { recursive: true });
   const files = sourceFiles(paths, "http://127.0.0.1:1/x.qcow2");
@@ -25,7 +26,7 @@ async function cacheWithDebris() {
 describe("cleanImageCache", () => {
   test("removes an unfinished download nobody fetches and temp files of dead processes", async () => {
     const { dataDir, paths, files, dead } = await cacheWithDebris();
-    const removed = cleanImageCache(dataDir);
+    const removed = cleanImageCache(images(dataDir));
     expect(removed.map((r) => r.path).sort()).toEqual([files.meta, files.data, join(paths.tmp, `.tmp-${dead}-a`)].sort());
     expect(await listDir(paths.partial)).toEqual([]);
     expect(await listDir(paths.tmp)).toEqual([`.tmp-${process.pid}-b`]);
@@ -35,7 +36,7 @@ describe("cleanImageCache", () => {
     const { dataDir, paths, files } = await cacheWithDebris();
     const lock = tryLock(files.lock)!;
     try {
-      expect(cleanImageCache(dataDir).map((r) => r.path)).not.toContain(files.data);
+      expect(cleanImageCache(images(dataDir)).map((r) => r.path)).not.toContain(files.data);
       expect(await listDir(paths.partial)).toHaveLength(2);
     } finally {
       lock.release();
@@ -55,7 +56,7 @@ describe("lock files", () => {
     tryLock(free)!.release();
     const busy = tryLock(join(paths.locks, "busy.lock"))!;
     try {
-      cleanImageCache(dataDir);
+      cleanImageCache(images(dataDir));
       // (SQLite keeps a -journal beside a lock held exclusively.)
       expect((await listDir(paths.locks)).filter((n) => n.endsWith(".lock"))).toEqual(["busy.lock"]);
     } finally {

@@ -11,7 +11,7 @@ import type { CachedImage } from "../../lib/image/fetch-image.ts";
 import { fetchImage } from "../../lib/image/fetch-image.ts";
 import { listImages } from "../../lib/image/list-images.ts";
 import { useTempDirs } from "../_helpers.ts";
-import { partials } from "./_cache-helpers.ts";
+import { images, partials } from "./_cache-helpers.ts";
 import { rawDisk, sha256, useImageServer } from "./_image-server.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -50,13 +50,13 @@ describe("concurrent fetches of one new image", () => {
     expect(results.filter((r) => !r.cached)).toHaveLength(1);
     expect(server.bodyGets("/new.raw")).toHaveLength(1);
     expect(server.sent("/new.raw")).toBe(DISK.byteLength);
-    expect(listImages(dataDir)).toHaveLength(1);
+    expect(listImages(images(dataDir))).toHaveLength(1);
   }, 30_000);
 
   test("concurrent fetches within one process make one body download too", async () => {
     const dataDir = await tempDir();
     server.put("/new.raw", DISK, { chunkDelayMs: 2 });
-    const results = await Promise.all(Array.from({ length: 4 }, () => fetchImage(server.url("/new.raw"), { dataDir })));
+    const results = await Promise.all(Array.from({ length: 4 }, () => fetchImage(server.url("/new.raw"), { imageDir: images(dataDir) })));
     expect(results.filter((r) => !r.cached)).toHaveLength(1);
     expect(server.bodyGets("/new.raw")).toHaveLength(1);
   });

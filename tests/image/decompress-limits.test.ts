@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fetchImage, type FetchOptions } from "../../lib/image/fetch-image.ts";
 import type { ImageProgress } from "../../lib/image/progress.ts";
 import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
-import { expectError, expectNoImage, failure, partials } from "./_cache-helpers.ts";
+import { expectError, expectNoImage, failure, images, partials } from "./_cache-helpers.ts";
 import { compress } from "./_reference-images.ts";
 import { useImageServer } from "./_image-server.ts";
 
@@ -56,7 +56,7 @@ async function expectNoDecompressor(): Promise<void> {
 async function pull(path: string, dataDir: string, options: Partial<FetchOptions> = {}) {
   const seen = { decompressed: 0 };
   const onProgress = (p: ImageProgress) => void (p.phase === "decompress" && (seen.decompressed = Math.max(seen.decompressed, p.bytes)));
-  const result = fetchImage(server.url(path), { dataDir, retryDelayMs: 5, onProgress, ...options });
+  const result = fetchImage(server.url(path), { imageDir: images(dataDir), retryDelayMs: 5, onProgress, ...options });
   return { result, seen };
 }
 
@@ -79,7 +79,7 @@ describe("a qcow2 inside a .gz or .xz", () => {
     const dataDir = await tempDir();
     const image = qcow2Bomb.subarray(0, 8 * MiB);
     server.put("/fine.qcow2", await compress(image, "gz"));
-    expect((await fetchImage(server.url("/fine.qcow2"), { dataDir })).size).toBe(image.byteLength);
+    expect((await fetchImage(server.url("/fine.qcow2"), { imageDir: images(dataDir) })).size).toBe(image.byteLength);
   });
 });
 
@@ -99,7 +99,7 @@ describe("a raw image inside a .gz", () => {
   test("within maxImageSize is stored", async () => {
     const dataDir = await tempDir();
     server.put("/disk.raw.gz", await compress(raw16, "gz"));
-    expect((await fetchImage(server.url("/disk.raw.gz"), { dataDir, maxImageSize: 16 * MiB })).size).toBe(16 * MiB);
+    expect((await fetchImage(server.url("/disk.raw.gz"), { imageDir: images(dataDir), maxImageSize: 16 * MiB })).size).toBe(16 * MiB);
   });
 });
 
@@ -110,7 +110,7 @@ describe("the free-space reserve", () => {
   test("stops a decompression with E_DISK_FULL before the disk is full", async () => {
     const dataDir = await tempDir();
     server.put("/disk.raw.gz", await compress(raw16, "gz"));
-    const error = await failure(fetchImage(server.url("/disk.raw.gz"), { dataDir, minFreeSpace: everything }));
+    const error = await failure(fetchImage(server.url("/disk.raw.gz"), { imageDir: images(dataDir), minFreeSpace: everything }));
     expectError(error, "E_DISK_FULL", 6, "below the reserve");
     expect(error.hint).toContain("testcloud image prune");
     await expectNoImage(dataDir);
@@ -121,7 +121,7 @@ describe("the free-space reserve", () => {
   test("stops a download with E_DISK_FULL and drops the partial download", async () => {
     const dataDir = await tempDir();
     server.put("/disk.raw", raw16);
-    const error = await failure(fetchImage(server.url("/disk.raw"), { dataDir, minFreeSpace: everything }));
+    const error = await failure(fetchImage(server.url("/disk.raw"), { imageDir: images(dataDir), minFreeSpace: everything }));
     expectError(error, "E_DISK_FULL", 6, "below the reserve");
     await expectNoImage(dataDir);
     expect(await partials(dataDir)).toEqual([]);
@@ -131,7 +131,7 @@ describe("the free-space reserve", () => {
     const dataDir = await tempDir();
     const path = join(await tempDir(), "disk.raw");
     await Bun.write(path, raw16);
-    const error = await failure(fetchImage(path, { dataDir, minFreeSpace: everything }));
+    const error = await failure(fetchImage(path, { imageDir: images(dataDir), minFreeSpace: everything }));
     expectError(error, "E_DISK_FULL", 6, "below the reserve");
     await expectNoImage(dataDir);
   });

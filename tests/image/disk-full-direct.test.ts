@@ -71,11 +71,11 @@ describe("a full ext4 file system under an O_DIRECT download", () => {
     const before = free();
     const url = server.url("/big.raw");
     server.put("/big.raw", rawDisk(64 << 20, 11));
-    const files = sourceFiles(cachePaths(dataDir), url);
+    const files = sourceFiles(cachePaths(images(dataDir)), url);
     let direct = false;
     // minFreeSpace 0: the write itself must hit ENOSPC, not the reserve check before it.
     const error = await failure(
-      fetchImage(url, { dataDir, retryDelayMs: 5, minFreeSpace: 0, onProgress: () => void (direct ||= openDirect(files.data)) }),
+      fetchImage(url, { imageDir: images(dataDir), retryDelayMs: 5, minFreeSpace: 0, onProgress: () => void (direct ||= openDirect(files.data)) }),
     );
     expect(direct).toBe(true);
     expectError(error, "E_DISK_FULL", 6, `No space left for the image cache: "${images(dataDir)}"`);
@@ -89,7 +89,7 @@ describe("a full ext4 file system under an O_DIRECT download", () => {
     // What the download wrote is free again (the index and lock files stay), and usable.
     expect(free()).toBeGreaterThan(before - (1 << 20));
     server.put("/small.raw", rawDisk(4 << 20, 12));
-    expect((await fetchImage(server.url("/small.raw"), { dataDir })).digest).toBe(sha256(rawDisk(4 << 20, 12)));
+    expect((await fetchImage(server.url("/small.raw"), { imageDir: images(dataDir) })).digest).toBe(sha256(rawDisk(4 << 20, 12)));
   });
 
   test("the free-space reserve stops the download before the file system is full", async () => {
@@ -97,7 +97,7 @@ describe("a full ext4 file system under an O_DIRECT download", () => {
     server.put("/big.raw", rawDisk(64 << 20, 13));
     let least = free();
     const onProgress = () => void (least = Math.min(least, free()));
-    const error = await failure(fetchImage(server.url("/big.raw"), { dataDir, retryDelayMs: 5, minFreeSpace: 8 << 20, onProgress }));
+    const error = await failure(fetchImage(server.url("/big.raw"), { imageDir: images(dataDir), retryDelayMs: 5, minFreeSpace: 8 << 20, onProgress }));
     expectError(error, "E_DISK_FULL", 6, `below the reserve of ${8 << 20} bytes`);
     // Never full: at most the download's 4 MiB ring went into the reserve.
     expect(least).toBeGreaterThan(2 << 20);

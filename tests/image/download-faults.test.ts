@@ -10,7 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchImage, type FetchOptions } from "../../lib/image/fetch-image.ts";
 import { useTempDirs } from "../_helpers.ts";
-import { expectError, expectNoImage, failure, partials } from "./_cache-helpers.ts";
+import { expectError, expectNoImage, failure, images, partials } from "./_cache-helpers.ts";
 import { head, rawDisk, sha256, useImageServer, useRawServer } from "./_image-server.ts";
 
 const server = useImageServer();
@@ -20,10 +20,10 @@ const makeDir = useTempDirs("all");
 const DISK = rawDisk(1 << 20);
 const HALF = DISK.byteLength / 2;
 // Fast retries and stall detection keep each test well under a second.
-const fast: Omit<FetchOptions, "dataDir"> = { retryDelayMs: 5, stallMs: 300 };
+const fast: Omit<FetchOptions, "imageDir"> = { retryDelayMs: 5, stallMs: 300 };
 
 async function fetchFast(ref: string, dataDir: string, options: Partial<FetchOptions> = {}) {
-  return fetchImage(ref, { dataDir, ...fast, ...options });
+  return fetchImage(ref, { imageDir: images(dataDir), ...fast, ...options });
 }
 
 describe("HTTP errors", () => {

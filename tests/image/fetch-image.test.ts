@@ -17,6 +17,7 @@ import {
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
 import type { ImageProgress } from "../../lib/image/progress.ts";
 import { createImage, listDir, requireTool, useTempDirs } from "../_helpers.ts";
+import { images } from "./_cache-helpers.ts";
 
 const fixtureDir = useTempDirs("all");
 const tempDir = useTempDirs();
@@ -97,8 +98,8 @@ function blobsDir(dataDir: string): string {
 }
 
 /** Runs a fetch that must fail (retrying fast) and returns its error. */
-async function failure(ref: string, options: Partial<Parameters<typeof fetchImage>[1]> & { dataDir: string }) {
-  const result = await fetchImage(ref, { retryDelayMs: 5, ...options }).then(
+async function failure(ref: string, { dataDir, ...options }: Partial<Parameters<typeof fetchImage>[1]> & { dataDir: string }) {
+  const result = await fetchImage(ref, { retryDelayMs: 5, imageDir: images(dataDir), ...options }).then(
     (image) => image,
     (error: unknown) => error,
   );
@@ -115,7 +116,7 @@ describe("fetchImage from an http server", () => {
   test("stores the image under its sha256 digest", async () => {
     const dataDir = await tempDir();
     const url = `${base}/tiny.qcow2`;
-    const image = await fetchImage(url, { dataDir });
+    const image = await fetchImage(url, { imageDir: images(dataDir) });
     const digest = sha256(qcow2);
     const path = join(blobsDir(dataDir), `sha256-${digest}`);
     expect(image).toEqual({ source: url, digest, format: "qcow2", size: qcow2.byteLength, path, cached: false, verified: false });
@@ -125,7 +126,7 @@ describe("fetchImage from an http server", () => {
 
   test("stores a raw disk that has a partition table", async () => {
     const dataDir = await tempDir();
-    const image = await fetchImage(`${base}/disk.raw`, { dataDir });
+    const image = await fetchImage(`${base}/disk.raw`, { imageDir: images(dataDir) });
     expect(image.format).toBe("raw");
     expect(image.digest).toBe(sha256(rawDisk));
     expect(image.size).toBe(rawDisk.byteLength);
@@ -133,14 +134,14 @@ describe("fetchImage from an http server", () => {
 
   test("follows redirects", async () => {
     const dataDir = await tempDir();
-    expect((await fetchImage(`${base}/redirect`, { dataDir })).digest).toBe(sha256(qcow2));
+    expect((await fetchImage(`${base}/redirect`, { imageDir: images(dataDir) })).digest).toBe(sha256(qcow2));
   });
 
   test("reports progress up to the full size", async () => {
     const dataDir = await tempDir();
     const calls: [number, number | undefined, boolean][] = [];
     const onProgress = (p: ImageProgress) => void calls.push([p.bytes, p.total, p.done]);
-    await fetchImage(`${base}/tiny.qcow2`, { dataDir, onProgress });
+    await fetchImage(`${base}/tiny.qcow2`, { imageDir: images(dataDir), onProgress });
     expect(calls.length).toBeGreaterThan(1);
     expect(calls.at(-1)).toEqual([qcow2.byteLength, qcow2.byteLength, true]);
     expect(calls.filter(([, , done]) => done)).toHaveLength(1);
@@ -149,8 +150,8 @@ describe("fetchImage from an http server", () => {
   test("two concurrent fetches of one URL both succeed and leave one blob", async () => {
     const dataDir = await tempDir();
     const [a, b] = await Promise.all([
-      fetchImage(`${base}/tiny.qcow2`, { dataDir }),
-      fetchImage(`${base}/tiny.qcow2`, { dataDir }),
+      fetchImage(`${base}/tiny.qcow2`, { imageDir: images(dataDir) }),
+      fetchImage(`${base}/tiny.qcow2`, { imageDir: images(dataDir) }),
     ]);
     expect(a.path).toBe(b.path);
     expect(await listDir(blobsDir(dataDir))).toEqual([`sha256-${sha256(qcow2)}`]);
@@ -241,7 +242,7 @@ describe("fetchImage from an http server", () => {
   test("a failed fetch does not prevent a later successful one", async () => {
     const dataDir = await tempDir();
     await failure(`${base}/page-as-octet`, { dataDir });
-    const image = await fetchImage(`${base}/tiny.qcow2`, { dataDir });
+    const image = await fetchImage(`${base}/tiny.qcow2`, { imageDir: images(dataDir) });
     expect(await listDir(blobsDir(dataDir))).toEqual([`sha256-${image.digest}`]);
   });
 });
@@ -287,20 +288,20 @@ describe("fetchImage from a local file", () => {
 
   test("copies the file into the cache under its digest", async () => {
     const { dataDir, path } = await localImage();
-    const image = await fetchImage(path, { dataDir });
+    const image = await fetchImage(path, { imageDir: images(dataDir) });
     expect(image).toMatchObject({ source: `file://${path}`, digest: sha256(qcow2), format: "qcow2", cached: false });
     expect(await Bun.file(image.path).bytes()).toEqual(qcow2);
   });
 
   test("accepts a file:// URL", async () => {
     const { dataDir, path } = await localImage();
-    expect((await fetchImage(`file://${path}`, { dataDir })).digest).toBe(sha256(qcow2));
+    expect((await fetchImage(`file://${path}`, { imageDir: images(dataDir) })).digest).toBe(sha256(qcow2));
   });
 
   test("a second fetch of an unchanged file is served from the cache", async () => {
     const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { dataDir });
-    const second = await fetchImage(path, { dataDir });
+    const first = await fetchImage(path, { imageDir: images(dataDir) });
+    const second = await fetchImage(path, { imageDir: images(dataDir) });
     expect(second.cached).toBe(true);
     expect(second.digest).toBe(first.digest);
     expect(second.path).toBe(first.path);
@@ -308,26 +309,26 @@ describe("fetchImage from a local file", () => {
 
   test("a cache hit reports the same fields as the first fetch", async () => {
     const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { dataDir });
-    const second = await fetchImage(path, { dataDir });
+    const first = await fetchImage(path, { imageDir: images(dataDir) });
+    const second = await fetchImage(path, { imageDir: images(dataDir) });
     expect(second).toEqual({ ...first, cached: true } satisfies CachedImage);
   });
 
   test("a changed file is read again", async () => {
     const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { dataDir });
+    const first = await fetchImage(path, { imageDir: images(dataDir) });
     await createImage(path, { size: 4 << 20 });
     await utimes(path, new Date(), new Date(Date.now() + 5000));
-    const second = await fetchImage(path, { dataDir });
+    const second = await fetchImage(path, { imageDir: images(dataDir) });
     expect(second.cached).toBe(false);
     expect(second.digest).not.toBe(first.digest);
   });
 
   test("a cached blob that was deleted is read again", async () => {
     const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { dataDir });
+    const first = await fetchImage(path, { imageDir: images(dataDir) });
     await Bun.file(first.path).delete();
-    const second = await fetchImage(path, { dataDir });
+    const second = await fetchImage(path, { imageDir: images(dataDir) });
     expect(second.cached).toBe(false);
     expect(await Bun.file(second.path).bytes()).toEqual(qcow2);
   });

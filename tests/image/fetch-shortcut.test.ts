@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fetchImage, type FetchOptions } from "../../lib/image/fetch-image.ts";
 import { listImages } from "../../lib/image/list-images.ts";
 import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
-import { expectError, expectNoImage, failure, partials } from "./_cache-helpers.ts";
+import { expectError, expectNoImage, failure, images, partials } from "./_cache-helpers.ts";
 import { sha256, sha512, useImageServer } from "./_image-server.ts";
 
 const server = useImageServer();
@@ -47,7 +47,7 @@ function coreos(digest: string): void {
 
 function options(dataDir: string, extra: Partial<FetchOptions> = {}): FetchOptions {
   const baseUrls = { "repo.almalinux.org": `${server.origin}/alma`, "builds.coreos.fedoraproject.org": `${server.origin}/fcos` };
-  return { dataDir, arch: "x86_64", baseUrls, retryDelayMs: 5, ...extra };
+  return { imageDir: images(dataDir), arch: "x86_64", baseUrls, retryDelayMs: 5, ...extra };
 }
 
 
@@ -57,7 +57,7 @@ describe("a shortcut with a published sha256", () => {
     alma(sha256(qcow2));
     const image = await fetchImage("alma:9", options(dataDir));
     expect(image).toMatchObject({ source: server.url(`${ALMA_DIR}${ALMA_FILE}`), digest: sha256(qcow2), format: "qcow2", cached: false });
-    expect(listImages(dataDir)).toMatchObject([{ digest: sha256(qcow2), references: [{ reference: "alma:9", arch: "x86_64" }] }]);
+    expect(listImages(images(dataDir))).toMatchObject([{ digest: sha256(qcow2), references: [{ reference: "alma:9", arch: "x86_64" }] }]);
   });
 
   test("is not downloaded again, nor even revalidated, while the published digest is the same", async () => {

@@ -91,7 +91,7 @@ describe("isInsecureUrl", () => {
 describe("plain http to another host", () => {
   test("is refused with E_INSECURE_HTTP before any request, leaving nothing in the cache", async () => {
     const dataDir = await tempDir();
-    const error = await failure(fetchImage(NOWHERE, { dataDir, fetch: noRequest }));
+    const error = await failure(fetchImage(NOWHERE, { imageDir: images(dataDir), fetch: noRequest }));
     expectError(error, "E_INSECURE_HTTP", 6, `"${NOWHERE}"`);
     expect(error.hint).toContain("--allow-insecure-http");
     expect(await Bun.file(join(images(dataDir), "index.sqlite")).exists()).toBe(false);
@@ -105,29 +105,29 @@ describe("plain http to another host", () => {
   test("is allowed with allowInsecureHttp, and an image without a trusted digest is not verified", async () => {
     const dataDir = await tempDir();
     remote.put("/disk.raw", DISK);
-    const image = await fetchImage(remote.url("/disk.raw"), { dataDir, allowInsecureHttp: true });
+    const image = await fetchImage(remote.url("/disk.raw"), { imageDir: images(dataDir), allowInsecureHttp: true });
     expect([image.digest, image.verified]).toEqual([sha256(DISK), false]);
   });
 
   test("with --sha256 given by the user, the image is verified: the digest did not travel over http", async () => {
     const dataDir = await tempDir();
     remote.put("/disk.raw", DISK);
-    const image = await fetchImage(remote.url("/disk.raw"), { dataDir, allowInsecureHttp: true, sha256: sha256(DISK) });
+    const image = await fetchImage(remote.url("/disk.raw"), { imageDir: images(dataDir), allowInsecureHttp: true, sha256: sha256(DISK) });
     expect(image.verified).toBe(true);
-    expect(listImages(dataDir).map((i) => i.verified)).toEqual([true]);
+    expect(listImages(images(dataDir)).map((i) => i.verified)).toEqual([true]);
   });
 });
 
 describe("a checksum read over plain http", () => {
   test("from another host (allowed) does not make the image verified: not when pulled, listed, nor offline", async () => {
     const dataDir = await tempDir();
-    const options = { dataDir, arch: "x86_64", baseUrls: alma(remote), allowInsecureHttp: true };
+    const options = { imageDir: images(dataDir), arch: "x86_64", baseUrls: alma(remote), allowInsecureHttp: true };
     const resolved = await resolveShortcut("alma", "9", { arch: "x86_64", baseUrls: options.baseUrls, allowInsecureHttp: true });
     expect(resolved.insecure).toBe(true);
     expect(resolved.notes.join("\n")).toContain("plain http");
     const image = await fetchImage("alma:9", options);
     expect([image.digest, image.verified]).toEqual([sha256(DISK), false]);
-    expect(listImages(dataDir).map((i) => i.verified)).toEqual([false]);
+    expect(listImages(images(dataDir)).map((i) => i.verified)).toEqual([false]);
     const index = new ImageIndex(images(dataDir));
     expect(index.resolution("alma:9", "x86_64")?.insecure).toBe(true);
     index.close();
@@ -137,9 +137,9 @@ describe("a checksum read over plain http", () => {
 
   test("from this host (a loopback mirror) verifies the image", async () => {
     const dataDir = await tempDir();
-    const image = await fetchImage("alma:9", { dataDir, arch: "x86_64", baseUrls: alma(local) });
+    const image = await fetchImage("alma:9", { imageDir: images(dataDir), arch: "x86_64", baseUrls: alma(local) });
     expect(image.verified).toBe(true);
-    expect(listImages(dataDir).map((i) => i.verified)).toEqual([true]);
+    expect(listImages(images(dataDir)).map((i) => i.verified)).toEqual([true]);
   });
 });
 
@@ -147,7 +147,7 @@ describe("redirects", () => {
   test("from https to http are refused with E_INSECURE_REDIRECT, and the http URL is never requested", async () => {
     const dataDir = await tempDir();
     local.put("/disk.raw", DISK);
-    const error = await failure(fetchImage(httpsUrl("/disk.raw.down"), { dataDir, fetch: trusting, retryDelayMs: 5 }));
+    const error = await failure(fetchImage(httpsUrl("/disk.raw.down"), { imageDir: images(dataDir), fetch: trusting, retryDelayMs: 5 }));
     expectError(error, "E_INSECURE_REDIRECT", 6, `"${httpsUrl("/disk.raw.down")}" -> "${local.url("/disk.raw.down")}"`);
     expect(local.log).toEqual([]);
   });
@@ -162,13 +162,13 @@ describe("redirects", () => {
 
   test("from https to https are followed", async () => {
     const dataDir = await tempDir();
-    expect((await fetchImage(httpsUrl("/to-https"), { dataDir, fetch: trusting })).digest).toBe(sha256(DISK));
+    expect((await fetchImage(httpsUrl("/to-https"), { imageDir: images(dataDir), fetch: trusting })).digest).toBe(sha256(DISK));
   });
 
   test("to a file:// URL are refused: fetch() would read the host's file", async () => {
     const dataDir = await tempDir();
     local.override("/to-file", () => new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } }));
-    const error = await failure(fetchImage(local.url("/to-file"), { dataDir, retryDelayMs: 5 }));
+    const error = await failure(fetchImage(local.url("/to-file"), { imageDir: images(dataDir), retryDelayMs: 5 }));
     expectError(error, "E_INSECURE_REDIRECT", 6, '"file:///etc/passwd"');
   });
 });

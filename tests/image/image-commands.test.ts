@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { runCommand } from "citty";
 import imageCommand from "../../commands/image/index.ts";
 import { setGlobals } from "../../commands/_action.ts";
+import { streams } from "../../lib/cli/output.ts";
 import { StateError, UsageError } from "../../lib/errors.ts";
 import type { CachedImage } from "../../lib/image/fetch-image.ts";
 import type { ImageEntry } from "../../lib/image/list-images.ts";
@@ -27,11 +28,10 @@ const DISK = rawDisk(512 << 10, 3);
 
 /** Runs `image ARGS… --json` in-process and parses what it printed. */
 async function image<T>(dataDir: string, args: string[]): Promise<T> {
-  setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, signal: new AbortController().signal });
+  setGlobals({ json: true, verbose: false, uri: "test:///default", dataDir, imageDir: join(dataDir, "images"), signal: new AbortController().signal });
   const chunks: string[] = [];
-  const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
+  const write = spyOn(streams, "out").mockImplementation((text: string) => {
+    chunks.push(text);
   });
   try {
     await runCommand(imageCommand, { rawArgs: args });

@@ -67,7 +67,7 @@ describe("the image store refuses an image that references a host file", () => {
     async (_label, kind) => {
       const dataDir = await tempDir();
       server.put("/disk.qcow2", kind ? await compress(dataFileQcow2, kind) : dataFileQcow2);
-      const error = await failure(fetchImage(server.url("/disk.qcow2"), { dataDir }));
+      const error = await failure(fetchImage(server.url("/disk.qcow2"), { imageDir: images(dataDir) }));
       expectError(error, "E_IMAGE_REFERENCES_FILE", 6, `"${server.url("/disk.qcow2")}": external data file "${victim}"`);
       await expectNothingCached(dataDir, server.url("/disk.qcow2"));
     },
@@ -77,7 +77,7 @@ describe("the image store refuses an image that references a host file", () => {
     const dataDir = await tempDir();
     const path = join(await tempDir(), "disk.qcow2");
     await Bun.write(path, dataFileQcow2);
-    const error = await failure(fetchImage(path, { dataDir }));
+    const error = await failure(fetchImage(path, { imageDir: images(dataDir) }));
     expectError(error, "E_IMAGE_REFERENCES_FILE", 6, "external data file");
     await expectNothingCached(dataDir, `file://${path}`);
   });
@@ -86,7 +86,7 @@ describe("the image store refuses an image that references a host file", () => {
     const dataDir = await tempDir();
     const base = await createImage(join(dir, "base.qcow2"));
     server.put("/overlay.qcow2", await Bun.file(await createImage(join(dir, "overlay.qcow2"), { backing: base })).bytes());
-    const error = await failure(fetchImage(server.url("/overlay.qcow2"), { dataDir }));
+    const error = await failure(fetchImage(server.url("/overlay.qcow2"), { imageDir: images(dataDir) }));
     expectError(error, "E_IMAGE_REFERENCES_FILE", 6, `backing file "${base}"`);
     await expectNothingCached(dataDir, server.url("/overlay.qcow2"));
   });
@@ -95,7 +95,7 @@ describe("the image store refuses an image that references a host file", () => {
     const dataDir = await tempDir();
     const extent = fifo("extent");
     server.put("/disk.vmdk", new TextEncoder().encode(flatVmdkDescriptor(extent)));
-    const error = await failure(fetchImage(server.url("/disk.vmdk"), { dataDir }));
+    const error = await failure(fetchImage(server.url("/disk.vmdk"), { imageDir: images(dataDir) }));
     expectError(error, "E_IMAGE_FORMAT", 6, `Unsupported image format: "vmdk"`);
     await expectNothingCached(dataDir, server.url("/disk.vmdk"));
   });

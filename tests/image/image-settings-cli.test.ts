@@ -1,11 +1,12 @@
 /**
  * The image-safety settings reach the image store through the real CLI: allowInsecureHttp
  * (--allow-insecure-http, TESTCLOUD_ALLOW_INSECURE_HTTP) for `image pull`, `image resolve`
- * and `create`, and maxImageSize (TESTCLOUD_MAX_IMAGE_SIZE, the config file) for `image
- * pull` and `create`. `create` runs against libvirt's daemon-less test driver: it fails
+ * and `create`, maxImageSize (TESTCLOUD_MAX_IMAGE_SIZE, the config file) for `image
+ * pull` and `create`, and imageDir (where the cache is) for the image verbs and `create`. `create` runs against libvirt's daemon-less test driver: it fails
  * after the image, at the latest, and boots nothing.
  */
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "../_helpers.ts";
 import { compress } from "./_reference-images.ts";
@@ -25,7 +26,7 @@ async function cli(args: string[], env: Record<string, string> = {}, toml = "") 
   const home = await tempDir();
   await Bun.write(join(home, "testcloud", "config.toml"), toml);
   const base: Record<string, string | undefined> = { ...process.env, TESTCLOUD_DATA_DIR: await tempDir(), TESTCLOUD_CONNECT: "test:///default", XDG_CONFIG_HOME: home };
-  for (const name of Object.keys(base)) if (/^TESTCLOUD_(OFFLINE|MIRRORS|ALLOW_INSECURE_HTTP|MAX_IMAGE_SIZE)$/.test(name)) delete base[name];
+  for (const name of Object.keys(base)) if (/^TESTCLOUD_(OFFLINE|MIRRORS|ALLOW_INSECURE_HTTP|MAX_IMAGE_SIZE|IMAGE_DIR)$/.test(name)) delete base[name];
   const proc = Bun.spawn([BUN, "cli.ts", ...args, "--json"], { cwd: ROOT, env: { ...base, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [stdout, exitCode] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   return { exitCode, json: JSON.parse(stdout) };
@@ -94,5 +95,36 @@ describe("maxImageSize", () => {
     const result = await cli(["image", "pull", path], env, toml);
     expect([result.exitCode, result.json.error.code]).toEqual([6, "E_DECOMPRESS_LIMIT"]);
     expect(result.json.error.message).toContain(`more than ${1 << 20} bytes`);
+  });
+});
+
+describe("imageDir", () => {
+  test.each([
+    ["TESTCLOUD_IMAGE_DIR", true],
+    ["the config file", false],
+  ])("from %s holds what image pull fetches; image list and image remove find it there", async (_label, viaEnv) => {
+    const dataDir = await tempDir();
+    const imageDir = join(await tempDir(), "cache");
+    const env = { TESTCLOUD_DATA_DIR: dataDir, ...(viaEnv ? { TESTCLOUD_IMAGE_DIR: imageDir } : {}) };
+    const toml = viaEnv ? "" : `imageDir = ${JSON.stringify(imageDir)}\n`;
+    const path = join(await tempDir(), "disk.raw");
+    await Bun.write(path, DISK);
+    const pulled = await cli(["image", "pull", path], env, toml);
+    expect([pulled.exitCode, pulled.json.path]).toEqual([0, join(imageDir, "blobs", `sha256-${sha256(DISK)}`)]);
+    expect(existsSync(join(dataDir, "images"))).toBe(false);
+    const listed = await cli(["image", "list"], env, toml);
+    expect(listed.json.map((image: { path: string }) => image.path)).toEqual([pulled.json.path]);
+    expect((await cli(["image", "remove", sha256(DISK)], env, toml)).exitCode).toBe(0);
+    expect(existsSync(pulled.json.path)).toBe(false);
+  });
+
+  test("create fetches its image into TESTCLOUD_IMAGE_DIR", async () => {
+    const dataDir = await tempDir();
+    const imageDir = join(await tempDir(), "cache");
+    const path = join(await tempDir(), "disk.raw");
+    await Bun.write(path, DISK);
+    await cli(["create", path, "--network", "default", "--ram", "128", "--no-wait"], { TESTCLOUD_DATA_DIR: dataDir, TESTCLOUD_IMAGE_DIR: imageDir });
+    expect(existsSync(join(imageDir, "blobs", `sha256-${sha256(DISK)}`))).toBe(true);
+    expect(existsSync(join(dataDir, "images"))).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { parseAge } from "../../lib/image/parse-age.ts";
 import { pruneImages } from "../../lib/image/prune-images.ts";
 import { removeImage } from "../../lib/image/remove-image.ts";
 import { listDir, useTempDirs } from "../_helpers.ts";
-import { blobsDir, expectError, failure, partialDir } from "./_cache-helpers.ts";
+import { blobsDir, expectError, failure, images as cacheDir, partialDir } from "./_cache-helpers.ts";
 import { rawDisk } from "./_image-server.ts";
 
 const tempDir = useTempDirs();
@@ -30,7 +30,7 @@ async function cacheWith(...sizes: number[]): Promise<{ dataDir: string; images:
   for (const [i, size] of sizes.entries()) {
     const path = join(dir, `disk${i}.raw`);
     await writeFile(path, rawDisk(size * KiB, i + 1));
-    images.push(await fetchImage(path, { dataDir }));
+    images.push(await fetchImage(path, { imageDir: cacheDir(dataDir) }));
   }
   return { dataDir, images };
 }
@@ -50,7 +50,7 @@ function lastUsed(dataDir: string, digest: string, days: number): void {
 describe("listImages", () => {
   test("lists each blob with its sources, size, times and the instances using it", async () => {
     const { dataDir, images } = await cacheWith(64, 128);
-    const list = listImages(dataDir, new Map([[images[1]!.digest, ["web", "db"]]]));
+    const list = listImages(cacheDir(dataDir), new Map([[images[1]!.digest, ["web", "db"]]]));
     expect(list.map((i) => i.digest).sort()).toEqual(images.map((i) => i.digest).sort());
     const second = list.find((i) => i.digest === images[1]!.digest)!;
     expect(second).toMatchObject({ size: 128 * KiB, format: "raw", path: images[1]!.path, sources: [images[1]!.source], instances: ["web", "db"], references: [] });
@@ -60,24 +60,24 @@ describe("listImages", () => {
 
   test("is empty, and creates nothing, where there is no cache", async () => {
     const dataDir = join(await tempDir(), "none");
-    expect(listImages(dataDir)).toEqual([]);
+    expect(listImages(cacheDir(dataDir))).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);
   });
 
   test("never shows a blob whose file is gone", async () => {
     const { dataDir, images } = await cacheWith(64);
     await Bun.file(images[0]!.path).delete();
-    expect(listImages(dataDir)).toEqual([]);
+    expect(listImages(cacheDir(dataDir))).toEqual([]);
   });
 });
 
 describe("removeImage", () => {
   test("removes by full digest, leaving no row and no file", async () => {
     const { dataDir, images } = await cacheWith(64, 64);
-    const removed = await removeImage(dataDir, images[0]!.digest);
+    const removed = await removeImage(cacheDir(dataDir), images[0]!.digest);
     expect(removed).toMatchObject({ digest: images[0]!.digest, size: 64 * KiB, sources: [images[0]!.source], instances: [] });
     expect(existsSync(images[0]!.path)).toBe(false);
-    expect(listImages(dataDir).map((i) => i.digest)).toEqual([images[1]!.digest]);
+    expect(listImages(cacheDir(dataDir)).map((i) => i.digest)).toEqual([images[1]!.digest]);
   });
 
   test.each([
@@ -87,30 +87,30 @@ describe("removeImage", () => {
     ["its file:// source", (i: CachedImage) => i.source],
   ])("removes by %s", async (_what, name) => {
     const { dataDir, images } = await cacheWith(64);
-    expect((await removeImage(dataDir, name(images[0]!))).digest).toBe(images[0]!.digest);
+    expect((await removeImage(cacheDir(dataDir), name(images[0]!))).digest).toBe(images[0]!.digest);
     expect(await listDir(blobsDir(dataDir))).toEqual([]);
   });
 
   test("refuses an image an instance uses with E_IMAGE_IN_USE (exit 10), naming the instance", async () => {
     const { dataDir, images } = await cacheWith(64);
-    const error = await failure(removeImage(dataDir, images[0]!.digest, { usage: usedBy(images[0]!.digest, "web") }));
+    const error = await failure(removeImage(cacheDir(dataDir), images[0]!.digest, { usage: usedBy(images[0]!.digest, "web") }));
     expectError(error, "E_IMAGE_IN_USE", 10, '"web"');
     expect(error.hint).toContain("testcloud remove web");
     expect(existsSync(images[0]!.path)).toBe(true);
-    expect(listImages(dataDir)).toHaveLength(1);
+    expect(listImages(cacheDir(dataDir))).toHaveLength(1);
   });
 
   test("removes it anyway with force, reporting who used it", async () => {
     const { dataDir, images } = await cacheWith(64);
-    const removed = await removeImage(dataDir, images[0]!.digest, { usage: usedBy(images[0]!.digest, "web"), force: true });
+    const removed = await removeImage(cacheDir(dataDir), images[0]!.digest, { usage: usedBy(images[0]!.digest, "web"), force: true });
     expect(removed.instances).toEqual(["web"]);
-    expect(listImages(dataDir)).toEqual([]);
+    expect(listImages(cacheDir(dataDir))).toEqual([]);
   });
 
   test("an image not in the cache is E_NOT_CACHED (exit 4)", async () => {
     const { dataDir } = await cacheWith(64);
-    expectError(await failure(removeImage(dataDir, "deadbeefdeadbeef")), "E_NOT_CACHED", 4, "deadbeefdeadbeef");
-    expectError(await failure(removeImage(dataDir, "https://example.org/x.qcow2")), "E_NOT_CACHED", 4, "x.qcow2");
+    expectError(await failure(removeImage(cacheDir(dataDir), "deadbeefdeadbeef")), "E_NOT_CACHED", 4, "deadbeefdeadbeef");
+    expectError(await failure(removeImage(cacheDir(dataDir), "https://example.org/x.qcow2")), "E_NOT_CACHED", 4, "x.qcow2");
   });
 
   test("a digest prefix matching two images is a usage error", async () => {
@@ -119,7 +119,7 @@ describe("removeImage", () => {
     // Give both digests a common prefix, as two images one day will.
     index.db.run("UPDATE blobs SET digest = 'abcdef01' || substr(digest, 9)");
     index.close();
-    expectError(await failure(removeImage(dataDir, "abcdef01")), "E_USAGE", 2, "Ambiguous digest");
+    expectError(await failure(removeImage(cacheDir(dataDir), "abcdef01")), "E_USAGE", 2, "Ambiguous digest");
     expect(images).toHaveLength(2);
     expect(await listDir(blobsDir(dataDir))).toHaveLength(2);
   });
@@ -128,41 +128,41 @@ describe("removeImage", () => {
 describe("pruneImages", () => {
   test("without options removes every unused image and never one in use", async () => {
     const { dataDir, images } = await cacheWith(64, 128, 256);
-    const result = await pruneImages(dataDir, { usage: usedBy(images[1]!.digest, "web") });
+    const result = await pruneImages(cacheDir(dataDir), { usage: usedBy(images[1]!.digest, "web") });
     expect(result.removed.map((r) => r.digest).sort()).toEqual([images[0]!.digest, images[2]!.digest].sort());
     expect(result.bytesFreed).toBe(320 * KiB);
     expect(result.bytesKept).toBe(128 * KiB);
-    expect(listImages(dataDir).map((i) => i.digest)).toEqual([images[1]!.digest]);
+    expect(listImages(cacheDir(dataDir)).map((i) => i.digest)).toEqual([images[1]!.digest]);
   });
 
   test("--older-than removes only unused images idle that long", async () => {
     const { dataDir, images } = await cacheWith(64, 64, 64);
     lastUsed(dataDir, images[0]!.digest, 40);
     lastUsed(dataDir, images[1]!.digest, 40);
-    const result = await pruneImages(dataDir, { olderThanMs: parseAge("30d", "--older-than"), usage: usedBy(images[1]!.digest, "web") });
+    const result = await pruneImages(cacheDir(dataDir), { olderThanMs: parseAge("30d", "--older-than"), usage: usedBy(images[1]!.digest, "web") });
     expect(result.removed.map((r) => r.digest)).toEqual([images[0]!.digest]);
-    expect(listImages(dataDir)).toHaveLength(2);
+    expect(listImages(cacheDir(dataDir))).toHaveLength(2);
   });
 
   test("--max-size removes the least recently used unused images until the cache fits", async () => {
     const { dataDir, images } = await cacheWith(100, 100, 100, 100);
     for (const [i, days] of [5, 1, 9, 3].entries()) lastUsed(dataDir, images[i]!.digest, days);
     const usage = usedBy(images[2]!.digest, "web"); // the oldest, but in use
-    const result = await pruneImages(dataDir, { maxSize: 250 * KiB, usage });
+    const result = await pruneImages(cacheDir(dataDir), { maxSize: 250 * KiB, usage });
     expect(result.removed.map((r) => r.digest)).toEqual([images[0]!.digest, images[3]!.digest]);
     expect(result.bytesKept).toBe(200 * KiB);
   });
 
   test("--max-size keeps images in use even when they alone exceed it", async () => {
     const { dataDir, images } = await cacheWith(100);
-    const result = await pruneImages(dataDir, { maxSize: 1, usage: usedBy(images[0]!.digest, "web") });
+    const result = await pruneImages(cacheDir(dataDir), { maxSize: 1, usage: usedBy(images[0]!.digest, "web") });
     expect(result.removed).toEqual([]);
     expect(result.bytesKept).toBe(100 * KiB);
   });
 
   test("deletes abandoned partial downloads but not one a process is writing", async () => {
     const { dataDir } = await cacheWith(64);
-    const paths = cachePaths(dataDir);
+    const paths = cachePaths(cacheDir(dataDir));
     const abandoned = sourceFiles(paths, "https://example.org/a.qcow2");
     const active = sourceFiles(paths, "https://example.org/b.qcow2");
     for (const files of [abandoned, active]) {
@@ -172,7 +172,7 @@ describe("pruneImages", () => {
     }
     const lock = tryLock(active.lock)!;
     try {
-      const result = await pruneImages(dataDir, { olderThanMs: 60e3 });
+      const result = await pruneImages(cacheDir(dataDir), { olderThanMs: 60e3 });
       expect(result.partials).toEqual([{ path: abandoned.data, size: 1000 }]);
       expect(await listDir(partialDir(dataDir))).toEqual([`${active.key}.json`, `${active.key}.partial`]);
     } finally {
@@ -189,8 +189,8 @@ describe("pruneImages and files the index does not know", () => {
     for (const image of images) index.forget(image.digest);
     index.close();
     const usage = usedBy(images[1]!.digest, "web");
-    expect((await pruneImages(dataDir, { usage })).orphans).toEqual([]);
-    const later = await pruneImages(dataDir, { usage, now: Date.now() + 11 * 60e3 });
+    expect((await pruneImages(cacheDir(dataDir), { usage })).orphans).toEqual([]);
+    const later = await pruneImages(cacheDir(dataDir), { usage, now: Date.now() + 11 * 60e3 });
     expect(later.orphans).toEqual([{ path: images[0]!.path, size: 64 * KiB }]);
     expect(later.bytesFreed).toBe(64 * KiB);
     expect(await listDir(blobsDir(dataDir))).toEqual([`sha256-${images[1]!.digest}`]);

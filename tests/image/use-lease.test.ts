@@ -19,7 +19,7 @@ import { pruneImages } from "../../lib/image/prune-images.ts";
 import { deleteBlob, removeImage } from "../../lib/image/remove-image.ts";
 import { instancePaths, writeRecord, type InstanceRecord } from "../../lib/instance/state.ts";
 import { useTempDirs } from "../_helpers.ts";
-import { expectError, failure } from "./_cache-helpers.ts";
+import { expectError, failure, images } from "./_cache-helpers.ts";
 import { rawDisk } from "./_image-server.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -84,7 +84,7 @@ async function cli(args: string[], dataDir: string): Promise<{ exitCode: number;
 
 /** Whether a create could take the image's lease now (taken and given back at once). */
 function leaseFree(dataDir: string, digest: string): boolean {
-  const lease = tryLock(leasePath(cachePaths(dataDir), digest), "shared");
+  const lease = tryLock(leasePath(cachePaths(images(dataDir)), digest), "shared");
   lease?.release();
   return lease !== null;
 }
@@ -136,13 +136,13 @@ describe("an image a create in another process holds the lease on (the CLI)", ()
 
   test("a create that finds its image removed between the fetch and the lease fetches it again", async () => {
     const { dataDir, disk } = await setup();
-    const first = await fetchImage(disk, { dataDir });
+    const first = await fetchImage(disk, { imageDir: images(dataDir) });
     // A removal in progress: it holds the lease exclusively while it deletes the image.
-    const removal = tryLock(leasePath(cachePaths(dataDir), first.digest))!;
+    const removal = tryLock(leasePath(cachePaths(images(dataDir)), first.digest))!;
     const create = spawnCreate(disk, dataDir);
     try {
       await create.logged(`finish removing sha256:${first.digest}`);
-      const index = new ImageIndex(cachePaths(dataDir).root);
+      const index = new ImageIndex(cachePaths(images(dataDir)).root);
       deleteBlob(index, index.blob(first.digest)!);
       index.close();
       removal.release();
@@ -150,7 +150,7 @@ describe("an image a create in another process holds the lease on (the CLI)", ()
       expect(await create.logged("fetching it again")).toContain("was removed from the cache meanwhile");
       expect(image).toMatchObject({ digest: first.digest, path: first.path, cached: false });
       expect(existsSync(image.path)).toBe(true);
-      expect(listImages(dataDir).map((i) => i.digest)).toEqual([first.digest]);
+      expect(listImages(images(dataDir)).map((i) => i.digest)).toEqual([first.digest]);
       expect((await cli(["image", "remove", first.digest], dataDir)).exitCode).toBe(10);
     } finally {
       removal.release();
@@ -174,40 +174,40 @@ describe("an image a create in another process holds the lease on (the CLI)", ()
 describe("fetchImage with lease", () => {
   test("holds the lease until release, excluding removeImage and pruneImages in this process too", async () => {
     const { dataDir, disk } = await setup();
-    const image = await fetchImage(disk, { dataDir, lease: true });
+    const image = await fetchImage(disk, { imageDir: images(dataDir), lease: true });
     try {
-      expectError(await failure(removeImage(dataDir, image.digest)), "E_IMAGE_IN_USE", 10, "being created");
-      expect((await pruneImages(dataDir)).removed).toEqual([]);
-      expect(listImages(dataDir)).toHaveLength(1);
+      expectError(await failure(removeImage(images(dataDir), image.digest)), "E_IMAGE_IN_USE", 10, "being created");
+      expect((await pruneImages(images(dataDir))).removed).toEqual([]);
+      expect(listImages(images(dataDir))).toHaveLength(1);
     } finally {
       image.release();
     }
     image.release(); // a second release is harmless
-    expect((await removeImage(dataDir, image.digest)).digest).toBe(image.digest);
+    expect((await removeImage(images(dataDir), image.digest)).digest).toBe(image.digest);
   });
 
   test("without lease takes none and has no release", async () => {
     const { dataDir, disk } = await setup();
-    const image = await fetchImage(disk, { dataDir });
+    const image = await fetchImage(disk, { imageDir: images(dataDir) });
     expect("release" in image).toBe(false);
-    const lock = tryLock(leasePath(cachePaths(dataDir), image.digest));
+    const lock = tryLock(leasePath(cachePaths(images(dataDir)), image.digest));
     expect(lock).not.toBeNull();
     lock!.release();
   });
 
   test("fetches the image again when it was removed between the fetch and the lease", async () => {
     const { dataDir, disk } = await setup();
-    const first = await fetchImage(disk, { dataDir });
+    const first = await fetchImage(disk, { imageDir: images(dataDir) });
     // A removal in progress: it holds the lease exclusively while it deletes the image.
-    const removal = tryLock(leasePath(cachePaths(dataDir), first.digest))!;
+    const removal = tryLock(leasePath(cachePaths(images(dataDir)), first.digest))!;
     const log: string[] = [];
     const leased = fetchImage(disk, {
-      dataDir,
+      imageDir: images(dataDir),
       lease: true,
       log: (message) => {
         log.push(message);
         if (!message.startsWith("Waiting")) return;
-        const index = new ImageIndex(cachePaths(dataDir).root);
+        const index = new ImageIndex(cachePaths(images(dataDir)).root);
         deleteBlob(index, index.blob(first.digest)!);
         index.close();
         removal.release();
@@ -218,9 +218,9 @@ describe("fetchImage with lease", () => {
       expect(image).toMatchObject({ digest: first.digest, path: first.path, cached: false });
       expect(log).toEqual([expect.stringContaining("finish removing"), expect.stringContaining("fetching it again")]);
       expect(existsSync(image.path)).toBe(true);
-      expect(listImages(dataDir).map((i) => i.digest)).toEqual([first.digest]);
+      expect(listImages(images(dataDir)).map((i) => i.digest)).toEqual([first.digest]);
       expect(leaseFree(dataDir, image.digest)).toBe(true); // shared: other creates may share it
-      expect(tryLock(leasePath(cachePaths(dataDir), image.digest))).toBeNull();
+      expect(tryLock(leasePath(cachePaths(images(dataDir)), image.digest))).toBeNull();
     } finally {
       image.release();
     }
@@ -228,20 +228,20 @@ describe("fetchImage with lease", () => {
 
   test("gives up with E_IMAGE (exit 6) when the image is removed before each of 3 leases", async () => {
     const { dataDir, disk } = await setup();
-    const { digest } = await fetchImage(disk, { dataDir });
-    const lease = leasePath(cachePaths(dataDir), digest);
+    const { digest } = await fetchImage(disk, { imageDir: images(dataDir) });
+    const lease = leasePath(cachePaths(images(dataDir)), digest);
     let removal = tryLock(lease)!;
     let removals = 0;
     const log = (message: string) => {
       if (message.includes("fetching it again")) removal = tryLock(lease)!;
       if (!message.startsWith("Waiting")) return;
-      const index = new ImageIndex(cachePaths(dataDir).root);
+      const index = new ImageIndex(cachePaths(images(dataDir)).root);
       deleteBlob(index, index.blob(digest)!);
       index.close();
       removals++;
       setTimeout(() => removal.release(), 10);
     };
-    expectError(await failure(fetchImage(disk, { dataDir, lease: true, log })), "E_IMAGE", 6, "removed from the cache");
+    expectError(await failure(fetchImage(disk, { imageDir: images(dataDir), lease: true, log })), "E_IMAGE", 6, "removed from the cache");
     expect(removals).toBe(3);
     const lock = tryLock(lease);
     expect(lock).not.toBeNull();
@@ -252,9 +252,9 @@ describe("fetchImage with lease", () => {
 describe("removeImage and pruneImages read the usage under the lease", () => {
   test("removeImage calls the usage reader only while holding the image's lease exclusively", async () => {
     const { dataDir, disk } = await setup();
-    const { digest } = await fetchImage(disk, { dataDir });
+    const { digest } = await fetchImage(disk, { imageDir: images(dataDir) });
     let leased: boolean | undefined;
-    await removeImage(dataDir, digest, {
+    await removeImage(images(dataDir), digest, {
       usage: () => {
         leased = !leaseFree(dataDir, digest);
         return new Map();
@@ -265,15 +265,15 @@ describe("removeImage and pruneImages read the usage under the lease", () => {
 
   test("pruneImages calls the usage reader only while holding the leases, and keeps the images it names", async () => {
     const { dataDir, disk } = await setup();
-    const image = await fetchImage(disk, { dataDir });
+    const image = await fetchImage(disk, { imageDir: images(dataDir) });
     let leased: boolean | undefined;
     const usage = () => {
       leased = !leaseFree(dataDir, image.digest);
       return new Map([[image.digest, ["web"]]]);
     };
-    expect((await pruneImages(dataDir, { usage })).removed).toEqual([]);
+    expect((await pruneImages(images(dataDir), { usage })).removed).toEqual([]);
     expect(leased).toBe(true);
     expect(leaseFree(dataDir, image.digest)).toBe(true);
-    expect((await pruneImages(dataDir, { usage: () => new Map() })).removed).toHaveLength(1);
+    expect((await pruneImages(images(dataDir), { usage: () => new Map() })).removed).toHaveLength(1);
   });
 });

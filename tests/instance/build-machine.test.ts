@@ -79,6 +79,22 @@ describe("checkMachine refuses, before anything is made", () => {
     expect((await failure(() => checkMachine(m, inactive))).message).toBe('libvirt network is not active: "sleepy"');
   });
 
+  test("forwards: on a libvirt network, from an address not of this host, twice, or from a port in use", async () => {
+    const onNetwork = draftMachine(await settings({ forward: ["8080:80"] }), "default");
+    expect((await failure(() => checkMachine(onNetwork, activeNets))).message).toContain("--forward needs user-mode networking");
+    const foreign = draftMachine(await settings({ forward: ["198.51.100.7:8080:80"] }), "user");
+    expect((await failure(() => checkMachine(foreign, activeNets))).message).toBe("Invalid --forward: host address 198.51.100.7 is not an address of this host");
+    const twice = draftMachine(await settings({ forward: ["18080:80", "18080:81"] }), "user");
+    expect((await failure(() => checkMachine(twice, activeNets))).message).toBe("Invalid --forward: 127.0.0.1:18080/tcp is given twice");
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const taken = draftMachine(await settings({ forward: [`${busy.port}:80`] }), "user");
+      expect((await failure(() => checkMachine(taken, activeNets))).code).toBe("E_PORT_IN_USE");
+    } finally {
+      busy.stop(true);
+    }
+  });
+
   test("more memory or CPUs than the host has", async () => {
     const m = draftMachine(await settings({ vcpus: "4096" }), "default");
     expect((await failure(() => checkMachine(m, activeNets))).message).toStartWith("Invalid --vcpus: 4096");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDomainList, parseDomainTitles, parseDomainUuids, parseDominfo, parseLeases } from "../../lib/libvirt/_virsh-output.ts";
+import { parseDomainList, parseDomainTitles, parseDomainUuids, parseDominfo, parseLeases, parseSnapshotList } from "../../lib/libvirt/_virsh-output.ts";
 import { fixture } from "../_helpers.ts";
 
 const read = (name: string) => Bun.file(fixture(name)).text();
@@ -88,5 +88,44 @@ describe("parseDominfo", () => {
 
   test("keeps the first of a repeated field", () => {
     expect(parseDominfo("UUID:  a\nUUID:  b\n").get("UUID")).toBe("a");
+  });
+});
+
+describe("parseSnapshotList", () => {
+  // Captured from virsh 9.0: a snapshot of a running domain, then two of it shut off.
+  const expected = [
+    { name: "a name with  spaces", createdAt: "2026-12-05T07:50:49.000Z", state: "shut off", memory: false },
+    { name: "s1", createdAt: "2026-12-05T07:50:08.000Z", state: "running", memory: true },
+    { name: "s2.off_line-2", createdAt: "2026-12-05T07:50:49.000Z", state: "shut off", memory: false },
+  ];
+
+  test("reads name, creation time, state and memory from `virsh -q snapshot-list`", async () => {
+    expect(parseSnapshotList(await read("virsh-snapshot-list.txt"))).toEqual(expected);
+  });
+
+  test("reads the creation time in the local time zone virsh printed it in as UTC", async () => {
+    // The same snapshots listed with TZ=America/New_York: "02:50:49 -0500".
+    expect(parseSnapshotList(await read("virsh-snapshot-list-tz.txt"))).toEqual(expected);
+  });
+
+  test("is empty for a domain without snapshots", () => {
+    expect(parseSnapshotList("")).toEqual([]);
+    expect(parseSnapshotList("\n")).toEqual([]);
+  });
+
+  test("takes the last time column, so a name may look like a row", () => {
+    const line = " x   2020-01-01 00:00:00 +0000   running   2026-12-05 07:50:08 +0000   shutoff\n";
+    expect(parseSnapshotList(line)).toEqual([{ name: "x   2020-01-01 00:00:00 +0000   running", createdAt: "2026-12-05T07:50:08.000Z", state: "shut off", memory: false }]);
+  });
+
+  test.each([
+    ["paused", true],
+    ["running", true],
+    ["shutoff", false],
+    ["disk-snapshot", false],
+  ])("a snapshot taken %s holds memory: %p", (state, memory) => {
+    expect(parseSnapshotList(` s   2026-12-05 07:50:08 +0130   ${state}\n`)).toEqual([
+      { name: "s", createdAt: "2026-12-05T06:20:08.000Z", state: state === "shutoff" ? "shut off" : state, memory },
+    ]);
   });
 });

@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { chmod, writeFile } from "node:fs/promises";
+import { describe, expect, test } from "bun:test";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultUri } from "../../lib/host/paths.ts";
 import { run } from "../../lib/host/run.ts";
 import { METADATA_NS, renderDomainXml, type DomainSpec } from "../../lib/libvirt/domain-xml.ts";
-import { connect, defineDomain, destroyDomain, domainStateByUuid, startDomain, undefineDomain } from "../../lib/libvirt/virsh.ts";
-import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
+import { connect, domainStateByUuid, startDomain } from "../../lib/libvirt/virsh.ts";
+import { requireTool, useTempDirs } from "../_helpers.ts";
 import { testDomain } from "../_machine.ts";
+import { useScratchDomains } from "./_scratch-domain.ts";
 
 const spec = testDomain();
 const userMode = testDomain({ machine: { virtType: "qemu", nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40022 }] } });
@@ -84,16 +85,28 @@ describe("renderDomainXml networking", () => {
     expect(xml).not.toContain("qemu:commandline");
   });
 
-  test("user mode forwards ssh on 127.0.0.1 only and restricts the guest", () => {
+  test("user mode forwards ssh on 127.0.0.1 only", () => {
     const xml = renderDomainXml(userMode);
     expect(xml).toStartWith('<domain type="qemu" xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0">');
     expect(xml).not.toContain("<interface");
     const args = qemuArgs(xml);
     const netdev = argAfter(args, "-netdev");
-    expect(netdev).toEqual(expect.arrayContaining(["user", "restrict=on", "hostfwd=tcp:127.0.0.1:40022-:22"]));
+    expect(netdev).toEqual(expect.arrayContaining(["user", "hostfwd=tcp:127.0.0.1:40022-:22"]));
     const device = argAfter(args, "-device");
     expect(device[0]).toBe("virtio-net-pci");
     expect(device).toEqual(expect.arrayContaining(["mac=52:54:00:12:34:56", "bus=pcie.0", `netdev=${netdev.find((p) => p.startsWith("id="))!.slice(3)}`]));
+  });
+
+  test("--isolated restricts the guest; forwards join ssh's on the same user-mode NIC", () => {
+    const forwards = [
+      { proto: "tcp" as const, hostAddr: "127.0.0.1", hostPort: 8080, guestPort: 80 },
+      { proto: "udp" as const, hostAddr: "192.168.1.5", hostPort: 5353, guestPort: 53 },
+    ];
+    const open = argAfter(qemuArgs(renderDomainXml(testDomain({ machine: { ...userMode.machine, forwards } }))), "-netdev");
+    expect(open).not.toContain("restrict=on");
+    expect(open).toEqual(["user", "id=tcnet0", "hostfwd=tcp:127.0.0.1:40022-:22", "hostfwd=tcp:127.0.0.1:8080-:80", "hostfwd=udp:192.168.1.5:5353-:53"]);
+    const isolated = argAfter(qemuArgs(renderDomainXml(testDomain({ machine: { ...userMode.machine, isolated: true } }))), "-netdev");
+    expect(isolated).toContain("restrict=on");
   });
 
   test("more NICs follow the first: on a libvirt network, or libvirt's own user-mode NIC", () => {
@@ -239,35 +252,11 @@ describe("renderDomainXml against libvirt's schema", () => {
 describe("renderDomainXml with libvirt", () => {
   const tempDir = useTempDirs();
   const conn = connect(defaultUri());
-  let defined: string | undefined;
-
-  afterEach(async () => {
-    if (!defined) return;
-    await destroyDomain(conn, defined).catch(() => {});
-    await undefineDomain(conn, defined).catch(() => {});
-    defined = undefined;
-  });
+  const scratchDomain = useScratchDomains(conn);
 
   test("libvirt starts a user-mode domain", async () => {
     requireTool("virsh", "libvirt-clients");
-    const dir = await tempDir();
-    // The qemu process may run as another user: let it reach the files.
-    await chmod(dir, 0o755);
-    const domain = testDomain({
-      name: `tc-unit-${crypto.randomUUID().slice(0, 8)}`,
-      uuid: crypto.randomUUID(),
-      instanceDir: dir,
-      machine: { virtType: "qemu", memoryMiB: 64, vcpus: 1, nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40000 + Math.floor(Math.random() * 20000) }] },
-      files: {
-        rootDisk: await createImage(join(dir, "disk.qcow2"), { size: 1 << 20 }),
-        seed: await createImage(join(dir, "seed.iso"), { format: "raw", size: 1 << 20 }),
-        consoleLog: join(dir, "console.log"),
-      },
-    });
-    const xmlPath = join(dir, "domain.xml");
-    await writeFile(xmlPath, renderDomainXml(domain));
-    await defineDomain(conn, xmlPath);
-    defined = domain.uuid;
+    const domain = await scratchDomain(await tempDir());
     await startDomain(conn, domain.uuid);
     expect(await domainStateByUuid(conn, domain.uuid)).toBe("running");
   });

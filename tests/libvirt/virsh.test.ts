@@ -100,7 +100,8 @@ describe("destroyDomain and undefineDomain", () => {
   test("undefining a domain that is gone is not an error", async () => {
     const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
     await undefineDomain(connect(URI, run), "nosuch");
-    expect(run.calls[0]!.argv.slice(-2)).toEqual(["--nvram", "nosuch"]);
+    // The UEFI variables, the TPM state and the snapshots' metadata go with the domain.
+    expect(run.calls[0]!.argv.slice(-5)).toEqual(["undefine", "--nvram", "--tpm", "--snapshots-metadata", "nosuch"]);
   });
 
   test("any other undefine failure is an error", async () => {

@@ -1,5 +1,19 @@
 import { UsageError } from "../../errors.ts";
-import { DEFAULT_BASE_URLS } from "./resolve-shortcut.ts";
+
+/** Every upstream host a resolver reads, and where it really is. Paths below them are fixed. */
+export const DEFAULT_BASE_URLS: Record<string, string> = {
+  "fedoraproject.org": "https://fedoraproject.org",
+  "download.fedoraproject.org": "https://download.fedoraproject.org",
+  "bodhi.fedoraproject.org": "https://bodhi.fedoraproject.org",
+  "openqa.fedoraproject.org": "https://openqa.fedoraproject.org",
+  "kojipkgs.fedoraproject.org": "https://kojipkgs.fedoraproject.org",
+  "builds.coreos.fedoraproject.org": "https://builds.coreos.fedoraproject.org",
+  "cloud.centos.org": "https://cloud.centos.org",
+  "cloud.debian.org": "https://cloud.debian.org",
+  "cloud-images.ubuntu.com": "https://cloud-images.ubuntu.com",
+  "repo.almalinux.org": "https://repo.almalinux.org",
+  "dl.rockylinux.org": "https://dl.rockylinux.org",
+};
 
 const EXAMPLE = `TESTCLOUD_MIRRORS='{"download.fedoraproject.org":"https://mirror.example.org/fedora"}'`;
 

@@ -1,5 +1,6 @@
 import { UsageError } from "../../errors.ts";
 import { hostArch, parseArch } from "./_arch.ts";
+import { DEFAULT_BASE_URLS } from "./base-urls.ts";
 import { makeContext, type ResolveContext, type Resolution } from "./_context.ts";
 import { resolveAlma } from "./alma.ts";
 import { resolveCentosStream } from "./centos-stream.ts";
@@ -50,21 +51,6 @@ export interface ResolveOptions {
   /** Read indexes over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
   allowInsecureHttp?: boolean;
 }
-
-/** Every upstream host a resolver reads, and where it really is. Paths below them are fixed. */
-export const DEFAULT_BASE_URLS: Record<string, string> = {
-  "fedoraproject.org": "https://fedoraproject.org",
-  "download.fedoraproject.org": "https://download.fedoraproject.org",
-  "bodhi.fedoraproject.org": "https://bodhi.fedoraproject.org",
-  "openqa.fedoraproject.org": "https://openqa.fedoraproject.org",
-  "kojipkgs.fedoraproject.org": "https://kojipkgs.fedoraproject.org",
-  "builds.coreos.fedoraproject.org": "https://builds.coreos.fedoraproject.org",
-  "cloud.centos.org": "https://cloud.centos.org",
-  "cloud.debian.org": "https://cloud.debian.org",
-  "cloud-images.ubuntu.com": "https://cloud-images.ubuntu.com",
-  "repo.almalinux.org": "https://repo.almalinux.org",
-  "dl.rockylinux.org": "https://dl.rockylinux.org",
-};
 
 type Resolver = (version: string | undefined, context: ResolveContext) => Promise<Resolution>;
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { runCommand } from "citty";
 import imageCommand from "../../../commands/image/index.ts";
 import { setGlobals } from "../../../commands/_action.ts";
+import { streams } from "../../../lib/cli/output.ts";
 import { UsageError } from "../../../lib/errors.ts";
 import type { ResolvedImage } from "../../../lib/image/resolve/resolve-shortcut.ts";
 import { useFixtureServer } from "./_fixture-server.ts";
@@ -25,11 +26,10 @@ afterEach(() => {
 
 /** Runs `image ARGS…` and returns what it wrote to stdout. */
 async function image(args: string[], json: boolean): Promise<string> {
-  setGlobals({ json, verbose: false, uri: "test:///default", dataDir: "/nonexistent", signal: new AbortController().signal });
+  setGlobals({ json, verbose: false, uri: "test:///default", dataDir: "/nonexistent", imageDir: "/nonexistent/images", signal: new AbortController().signal });
   const chunks: string[] = [];
-  const write = spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
+  const write = spyOn(streams, "out").mockImplementation((text: string) => {
+    chunks.push(text);
   });
   try {
     await runCommand(imageCommand, { rawArgs: args });

@@ -1,0 +1,72 @@
+import { renderUsage, runCommand, type CommandDef } from "citty";
+import type { Globals } from "../lib/cli/globals.ts";
+import { streams } from "../lib/cli/output.ts";
+import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
+import { loadConfig } from "../lib/host/config.ts";
+import { checkDataDir } from "../lib/host/data-dir.ts";
+import { globalArgs, setGlobals } from "./_action.ts";
+import { aliases, commands } from "./registry.ts";
+
+/** The root command: every verb of the registry under the global flags. */
+export function rootCommand(pkg: { version: string; description: string }): CommandDef {
+  return {
+    meta: { name: "testcloud", version: pkg.version, description: pkg.description },
+    args: globalArgs as CommandDef["args"],
+    subCommands: commands,
+    // Before the verb runs: `testcloud --dryrun create …` must not create.
+    setup({ rawArgs }) {
+      rejectUnknownFlags("", globalArgs, wordsBeforeVerb(rawArgs, commands));
+    },
+  };
+}
+
+/** Runs the verb `rest` names (or prints help) with the configuration loaded into `globals`. */
+export async function dispatch(globals: Globals, rest: string[], pkg: { version: string; description: string }): Promise<void> {
+  unalias(rest);
+  setGlobals(globals);
+  const root = rootCommand(pkg);
+  const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (own.length === 0 || own.includes("--help") || own.includes("-h")) return printHelp(root, own);
+  await configure(globals, rest[0]);
+  await runCommand(root, { rawArgs: rest });
+}
+
+/** Config files and TESTCLOUD_* variables feed every command; --connect beats them. */
+async function configure(globals: Globals, verb: string | undefined): Promise<void> {
+  globals.config = await loadConfig({ flags: globals.connectFlag ? { connect: globals.connectFlag } : {} });
+  if (globals.config.warnings.length > 0) {
+    const { logger } = await import("../lib/cli/logger.ts");
+    for (const warning of globals.config.warnings) logger.warn(warning);
+  }
+  globals.uri = globals.config.settings.connect;
+  globals.dataDir = globals.config.settings.dataDir;
+  globals.imageDir = globals.config.settings.imageDir;
+  // `config` shows the settings even when the data dir they name is unusable; the
+  // completion script reads nothing from it.
+  if (verb !== "config" && verb !== "completion") {
+    checkDataDir(globals.dataDir);
+    checkDataDir(globals.imageDir, undefined, "image");
+  }
+}
+
+/** Replaces a verb's other name (destroy, force-off) by the verb itself, in place. */
+function unalias(rest: string[]): void {
+  // Global flags are gone: the first word that is not a flag is the verb.
+  const at = rest.findIndex((arg) => !arg.startsWith("-"));
+  const verb = rest[at];
+  if (verb !== undefined && Object.hasOwn(aliases, verb) && !rest.slice(0, at).includes("--")) rest[at] = aliases[verb as keyof typeof aliases];
+}
+
+/** Help of the deepest command the words name: `image resolve --help` shows resolve's. */
+async function printHelp(root: CommandDef, rest: string[]): Promise<void> {
+  let cmd: CommandDef = root;
+  let parent: CommandDef | undefined;
+  for (const word of rest.filter((a) => !a.startsWith("-"))) {
+    const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) ?? {};
+    const sub = (subs as Record<string, unknown>)[word];
+    if (!sub) break;
+    parent = cmd;
+    cmd = (typeof sub === "function" ? await (sub as () => Promise<CommandDef>)() : await sub) as CommandDef;
+  }
+  streams.out((await renderUsage(cmd, parent)) + "\n");
+}

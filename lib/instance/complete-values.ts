@@ -1,0 +1,34 @@
+import type { DynamicSource } from "../cli/_command-spec.ts";
+import { listImages } from "../image/list-images.ts";
+import { listNetworks, type Virsh } from "../libvirt/virsh.ts";
+import { instanceNames } from "./state.ts";
+
+export interface CompleteOptions {
+  dataDir: string;
+  imageDir: string;
+  conn: Virsh;
+}
+
+/**
+ * What shell completion offers for an argument only testcloud can fill in: instance names
+ * (from the data dir, without asking libvirt), what create and image pull accept from the
+ * cache (shortcuts and sources), what image remove accepts (digests too), libvirt networks.
+ */
+export async function completeValues(source: DynamicSource, options: CompleteOptions): Promise<string[]> {
+  switch (source) {
+    case "instances":
+      return instanceNames(options.dataDir);
+    case "images":
+    case "cached": {
+      const images = listImages(options.imageDir);
+      const digests = source === "cached" ? images.map((i) => i.digest.slice(0, 12)) : [];
+      return [...new Set([...digests, ...images.flatMap((i) => [...i.references.map((r) => r.reference), ...i.sources])])];
+    }
+    case "networks":
+      return listNetworks(options.conn);
+    case "hosts":
+      // The hook for remote libvirt hosts --connect could offer (qemu+ssh://HOST/system):
+      // testcloud has no hosts config yet, so there is nothing to list.
+      return [];
+  }
+}
