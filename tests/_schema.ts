@@ -4,6 +4,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { aliases } from "../commands/registry.ts";
 
 const DIR = join(import.meta.dir, "..", "docs", "schema", "v1");
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -36,8 +37,10 @@ export function schemaFor(args: string[]): string | null {
   const words = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
   if (words.includes("--version") || words.includes("-V")) return "version";
   const verbs = words.filter((w, i) => !w.startsWith("-") && !VALUE_FLAGS.has(words[i - 1] ?? ""));
-  const [verb, sub] = verbs;
-  if (!verb) return null;
+  const [word, sub] = verbs;
+  if (!word) return null;
+  // destroy and force-off print what remove and stop print.
+  const verb: string = aliases[word as keyof typeof aliases] ?? word;
   if (verb === "create") return words.includes("--dry-run") ? "create-dry-run" : "create";
   const key = verb === "image" || verb === "snapshot" ? `${verb} ${sub}` : verb;
   const name = BY_VERB[key] ?? key.replace(" ", "-");

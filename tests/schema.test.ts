@@ -52,6 +52,8 @@ describe("docs/schema/v1", () => {
     [["stop", "vm"], "power"],
     [["ssh", "vm", "--", "ls", "list"], "ssh"],
     [["--version"], "version"],
+    [["force-off", "vm"], "power"],
+    [["destroy", "vm", "--force"], "remove"],
     [["frobnicate"], null],
   ];
   test.each(lines)("testcloud %p answers to %p", (args, schema) => {
