@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.ts";
-import { hostArch, parseArch } from "./_arch.ts";
+import { hostArch, parseArch, type Arch } from "../../machine/arch.ts";
 import { DEFAULT_BASE_URLS } from "./base-urls.ts";
 import { makeContext, type ResolveContext, type Resolution } from "./_context.ts";
 import { resolveAlma } from "./alma.ts";
@@ -10,7 +10,7 @@ import { resolveFedora } from "./fedora.ts";
 import { resolveRocky } from "./rocky.ts";
 import { resolveUbuntu } from "./ubuntu.ts";
 
-export type Arch = "x86_64" | "aarch64" | "ppc64le" | "s390x";
+export type { Arch };
 
 /** Where a shortcut resolved to, and the digest its distro publishes for it. */
 export interface ResolvedImage {
