@@ -1,5 +1,5 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
-import { eventWriter, progress } from "../lib/cli/events.ts";
+import { eventWriter, progress } from "./_events.ts";
 import { logger } from "../lib/cli/logger.ts";
 import { effectiveNetwork } from "../lib/host/config.ts";
 import { readPassword } from "../lib/guest/read-password.ts";

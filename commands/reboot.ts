@@ -1,4 +1,4 @@
-import { eventWriter } from "../lib/cli/events.ts";
+import { eventWriter } from "./_events.ts";
 import { connect } from "../lib/libvirt/virsh.ts";
 import { shutdownInstance, startInstance } from "../lib/instance/power.ts";
 import { powerAndWait } from "../lib/instance/power-and-wait.ts";

@@ -1,4 +1,4 @@
-import { eventWriter, progress } from "../../lib/cli/events.ts";
+import { eventWriter, progress } from "../_events.ts";
 import { logger } from "../../lib/cli/logger.ts";
 import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";

@@ -59,9 +59,8 @@ async function resolveOffline(
   options: ResolveOptions,
   hint: string,
 ): Promise<ResolvedImage> {
-  const noNetwork = (() => Promise.reject(new Error("offline"))) as unknown as typeof fetch;
   try {
-    return await resolveShortcut(distro, version, { ...options, fetch: noNetwork });
+    return await resolveShortcut(distro, version, { ...options, offline: true });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof NotFoundError && error.code === "E_UNKNOWN_VERSION")) throw error;
     throw new NotFoundError(`Cannot resolve offline: "${reference}": resolving reads the distro's index over the network`, {

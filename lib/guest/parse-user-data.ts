@@ -1,10 +1,10 @@
 import type { UsageError } from "../errors.ts";
 import { INPUTS, invalidInput } from "./_read-input.ts";
-import { toYaml12, type Yaml11Fix } from "./_yaml11.ts";
+import { isMapping, parseYaml11 } from "./_parse-yaml11.ts";
 
 /** A user's user-data: a #cloud-config to merge with ours, or anything else to pass through untouched. */
 export type UserData =
-  | { kind: "cloud-config"; path: string; config: Record<string, unknown>; fixes: Yaml11Fix[] }
+  | { kind: "cloud-config"; path: string; config: Record<string, unknown> }
   | { kind: "passthrough"; path: string; type: string; text: string };
 
 /** cloud-init's own first-line prefixes (cloudinit/handlers INCLUSION_TYPES_MAP); the longest match wins. */
@@ -42,50 +42,23 @@ export function parseUserData(source: string, path: string): UserData {
   });
 }
 
-function parseCloudConfig(text: string, path: string): { config: Record<string, unknown>; fixes: Yaml11Fix[] } {
-  const converted = toYaml12(text);
-  const tag = converted.tags.find((t) => t.tag !== "!!str");
+function parseCloudConfig(text: string, path: string): { config: Record<string, unknown> } {
+  const parsed = parseYaml11(text);
+  if (!parsed.ok) throw invalid(path, parsed.error);
+  const tag = parsed.tags.find((t) => t.tag !== "!!str");
   if (tag) {
     throw invalid(path, `line ${tag.line}: YAML tag ${tag.tag} cannot be merged`, {
       hint: tag.tag === "!!binary" ? "use write_files with encoding: b64 instead" : undefined,
     });
   }
-  let doc: unknown;
-  try {
-    doc = Bun.YAML.parse(converted.text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const line = yamlErrorLine(converted.text, message);
-    throw invalid(path, `${line ? `line ${line}: ` : ""}${message.replace(/^YAML Parse error: /, "")}`);
-  }
-  if (doc === null) return { config: {}, fixes: converted.fixes };
-  if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw invalid(path, Array.isArray(doc) && /^---/m.test(text) ? "expected one YAML document, found several" : "expected a YAML mapping");
-  }
-  return { config: doc as Record<string, unknown>, fixes: converted.fixes };
-}
-
-/** Bun's YAML errors carry no position: the first line prefix failing with the same message is where it is. */
-function yamlErrorLine(text: string, message: string): number | undefined {
-  const lines = text.split("\n");
-  if (lines.length > 5000) return undefined;
-  for (let n = 1; n <= lines.length; n++) {
-    try {
-      Bun.YAML.parse(lines.slice(0, n).join("\n") + "\n");
-    } catch (error) {
-      if ((error as Error).message === message) return n;
-    }
-  }
-  return undefined;
+  if (parsed.value === null) return { config: {} };
+  if (!isMapping(parsed.value)) throw invalid(path, "expected a YAML mapping");
+  return { config: parsed.value };
 }
 
 function looksLikeMapping(text: string): boolean {
-  try {
-    const doc = Bun.YAML.parse(text);
-    return typeof doc === "object" && doc !== null && !Array.isArray(doc);
-  } catch {
-    return false;
-  }
+  const parsed = parseYaml11(text);
+  return parsed.ok && isMapping(parsed.value);
 }
 
 function invalid(path: string, detail: string, extra: { hint?: string } = {}): UsageError {

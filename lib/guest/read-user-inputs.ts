@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { UsageError } from "../errors.ts";
+import { isMapping, parseYaml11 } from "./_parse-yaml11.ts";
 import { INPUTS, invalidInput, readInput, SEED_LIMIT, tooLarge } from "./_read-input.ts";
 import { parseIgnition } from "./ignition.ts";
 import { parseUserData, type UserData } from "./parse-user-data.ts";
@@ -86,22 +87,15 @@ export function parseMetaDataArgs(args: string[]): Record<string, string> {
 
 /** Netplan-style v2 or the legacy v1: `version:` at the top or under `network:`. */
 function checkNetworkConfig(text: string, path: string): string {
-  let doc: unknown;
-  try {
-    doc = Bun.YAML.parse(text);
-  } catch (error) {
-    throw invalidInput(path, INPUTS.networkConfig, (error as Error).message.replace(/^YAML Parse error: /, ""));
-  }
-  const root = isMap(doc) && isMap(doc.network) ? doc.network : doc;
-  const version = isMap(root) ? root.version : undefined;
+  const parsed = parseYaml11(text);
+  if (!parsed.ok) throw invalidInput(path, INPUTS.networkConfig, parsed.error);
+  const doc = parsed.value;
+  const root = isMapping(doc) && isMapping(doc.network) ? doc.network : doc;
+  const version = isMapping(root) ? root.version : undefined;
   if (version !== 1 && version !== 2) {
     throw invalidInput(path, INPUTS.networkConfig, 'expected "version: 1" or "version: 2", at the top or under "network:"');
   }
   return text;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function inputBytes(inputs: UserInputs): number {

@@ -1,4 +1,4 @@
-import { yaml11Value } from "./_yaml11.ts";
+import { yaml11Value } from "./_pyyaml-scalars.ts";
 
 /** A value the YAML renderer accepts: what JSON can hold, without null. */
 export type YamlValue = string | number | boolean | YamlValue[] | { [key: string]: YamlValue };

@@ -3,7 +3,6 @@
  * one row per key with its type check, its variable and its flag. Keys are the
  * same camelCase names in TOML, in `testcloud config --json` and in code.
  */
-import { DEFAULT_BASE_URLS } from "../image/resolve/base-urls.ts";
 import { MACHINE_ROWS, type MachineSettings } from "./_machine-settings.ts";
 import { absolutePath, bool, bytes, libvirtUri, matching, oneOf, wholeNumber } from "./_setting-kinds.ts";
 
@@ -72,12 +71,8 @@ export const SCHEMA: Record<SettingKey, SettingSpec> = {
   shutdownTimeout: row("shutdownTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
 };
 
-/**
- * Upstream hosts the image resolvers read, and where each really is: a mirror or
- * a test server replaces one host. Mirrors DEFAULT_BASE_URLS of
- * lib/image/resolve/base-urls.ts (a test keeps the two equal).
- */
-export const BASE_URLS: Record<string, string> = DEFAULT_BASE_URLS;
+/** maxImageSize's default; lib/image/_decompress.ts applies it to a caller that gives none. */
+export const DEFAULT_MAX_IMAGE_SIZE = 256 * 2 ** 30;
 
 /** A base URL: the resolvers fetch over http(s) only. */
 export function checkUrl(value: unknown): string | undefined {

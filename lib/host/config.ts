@@ -12,9 +12,8 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_MAX_IMAGE_SIZE } from "../image/_max-image-size.ts";
-import { baseUrlsFromEnv } from "../image/resolve/base-urls.ts";
-import { checkUrl, BASE_URLS, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
+import { checkUrl, DEFAULT_MAX_IMAGE_SIZE, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
+import { baseUrlsFromEnv, DEFAULT_BASE_URLS } from "./base-urls.ts";
 import { dataDir, imagesDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
@@ -154,7 +153,7 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     maxImageSize: DEFAULT_MAX_IMAGE_SIZE,
     sshConnectTimeout: 3,
     shutdownTimeout: 120,
-    baseUrls: { ...BASE_URLS },
+    baseUrls: { ...DEFAULT_BASE_URLS },
   };
   const { imageDir: _derived, ...rest } = values;
   const layers: Layer[] = [{ origin: "default", values: rest }];
@@ -208,8 +207,8 @@ function baseUrlTable(value: unknown, path: string): Record<string, string> {
   if (!isTable(value)) throw configError(`Invalid config: "${path}": "baseUrls" must be a table of host names to URLs`);
   const table: Record<string, string> = {};
   for (const [host, url] of flatten(value)) {
-    if (!Object.hasOwn(BASE_URLS, host)) {
-      throw configError(`Invalid config: "${path}": unknown host "baseUrls.${host}": expected one of ${Object.keys(BASE_URLS).join(", ")}`);
+    if (!Object.hasOwn(DEFAULT_BASE_URLS, host)) {
+      throw configError(`Invalid config: "${path}": unknown host "baseUrls.${host}": expected one of ${Object.keys(DEFAULT_BASE_URLS).join(", ")}`);
     }
     const checked = checkUrl(url);
     if (!checked) throw configError(`Invalid config: "${path}": "baseUrls.${host}" must be an http(s) URL: got ${JSON.stringify(url)}`);

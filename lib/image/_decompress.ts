@@ -1,11 +1,11 @@
 import { closeSync, fsyncSync } from "node:fs";
 import { ImageError, InterruptedError } from "../errors.ts";
+import { DEFAULT_MAX_IMAGE_SIZE } from "../host/_config-schema.ts";
 import { which } from "../host/run.ts";
 import { createExclusive, openOwnFile, writeAll } from "./_cache-files.ts";
 import { spaceGuard } from "./_disk-space.ts";
 import { parseImageHeader, QCOW2_MIN_HEADER } from "./_image-header.ts";
 import type { ImageProgress } from "./progress.ts";
-import { DEFAULT_MAX_IMAGE_SIZE } from "./_max-image-size.ts";
 
 export type Compression = "xz" | "gz";
 
@@ -13,7 +13,6 @@ const MAGIC: [Compression, number[]][] = [
   ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
   ["gz", [0x1f, 0x8b]],
 ];
-
 
 /** How a file is compressed, from its first bytes (URLs and names lie; magic numbers don't). */
 export async function sniffCompression(path: string): Promise<Compression | null> {

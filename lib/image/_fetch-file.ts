@@ -7,7 +7,7 @@ import { spaceGuard } from "./_disk-space.ts";
 import { cachedCopy, reuse, type Cache } from "./_fetch-url.ts";
 import { acquireLock } from "./_lock.ts";
 import { checksumMismatch, commitImage, tmpFile } from "./_store.ts";
-import type { CachedImage, FetchOptions } from "./fetch-image.ts";
+import type { CachedImage, FetchOptions } from "./_types.ts";
 
 /**
  * Copies a local image into the cache (the cache owns immutable copies: the user may edit

@@ -5,7 +5,7 @@ import { download } from "./_download.ts";
 import type { BlobRow, ImageIndex, SourceRow } from "./_index.ts";
 import { acquireLock } from "./_lock.ts";
 import { checksumMismatch, commitImage, isVerified, type Expected } from "./_store.ts";
-import type { CachedImage, FetchOptions } from "./fetch-image.ts";
+import type { CachedImage, FetchOptions } from "./_types.ts";
 
 /** The open cache a fetch works on. */
 export interface Cache {

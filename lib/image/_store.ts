@@ -8,7 +8,7 @@ import { blobPath, type CachePaths } from "./_cache-paths.ts";
 import { decompress, sniffCompression } from "./_decompress.ts";
 import type { ImageIndex, SourceRow } from "./_index.ts";
 import { checkImageFile } from "./check-image-file.ts";
-import type { CachedImage } from "./fetch-image.ts";
+import type { CachedImage } from "./_types.ts";
 import type { ImageProgress } from "./progress.ts";
 
 /** Bytes fetched into a file of our own (a finished partial download or a copy), with their digests. */

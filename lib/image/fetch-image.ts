@@ -1,5 +1,5 @@
 import { ImageError, NotFoundError, UsageError } from "../errors.ts";
-import type { Runner } from "../host/run.ts";
+import { baseUrlsFromEnv } from "../host/base-urls.ts";
 import { cachePaths, leasePath } from "./_cache-paths.ts";
 import { fetchFile } from "./_fetch-file.ts";
 import { blobOnDisk, fetchUrl, notCached, type Cache } from "./_fetch-url.ts";
@@ -7,71 +7,11 @@ import { checkUrlPolicy } from "./_http-policy.ts";
 import { ImageIndex } from "./_index.ts";
 import { acquireLock } from "./_lock.ts";
 import { parseReference, type ImageReference } from "./parse-reference.ts";
-import type { ImageProgress } from "./progress.ts";
+import type { CachedImage, FetchOptions } from "./_types.ts";
 import { hostArch, parseArch } from "../machine/arch.ts";
-import { baseUrlsFromEnv } from "./resolve/base-urls.ts";
 import { resolveShortcut, type Arch, type ResolvedImage } from "./resolve/resolve-shortcut.ts";
 
-/** A cached, verified image ready to be used as an overlay's base. */
-export interface CachedImage {
-  /** The URL or file:// path the bytes came from (a shortcut's resolved URL). */
-  source: string;
-  /** sha256 of the stored image, after decompression. */
-  digest: string;
-  format: string;
-  size: number;
-  path: string;
-  /** True when the image came from the cache without downloading it again. */
-  cached: boolean;
-  /**
-   * True when its bytes matched a digest from a trusted channel: --sha256, or the distro's
-   * checksum read over https (or from this host). False with no digest, or one read over
-   * plain http from another host (allowInsecureHttp), which anyone on the path could forge.
-   */
-  verified: boolean;
-}
-
-export interface FetchOptions {
-  /** The image cache: the imageDir setting (by default <data dir>/images). */
-  imageDir: string;
-  /** Expected sha256, of the file as downloaded or of the image after decompression. */
-  sha256?: string;
-  /** Architecture for distro shortcuts; default: this host's. */
-  arch?: Arch | string;
-  /**
-   * create: the architecture the image is to boot as. An image the cache knows as another's
-   * (a shortcut resolved for that one, or a file or URL booted as it) is refused; a file's or
-   * URL's is noted, so it is never booted as another architecture's later.
-   */
-  bootArch?: Arch;
-  /** Never touch the network: use the cache (for shortcuts, their last resolution) or fail. */
-  offline?: boolean;
-  /** Upstream host → base URL for shortcuts; default: TESTCLOUD_MIRRORS. */
-  baseUrls?: Partial<Record<string, string>>;
-  fetch?: typeof fetch;
-  /** Fetch over plain http from hosts other than loopback too (lib/image/_http-policy.ts). */
-  allowInsecureHttp?: boolean;
-  /** Most bytes a compressed image may expand to; default 256 GiB (lib/image/_max-image-size.ts). */
-  maxImageSize?: number;
-  /** Free bytes to leave on the cache's file system; default 5% of it, at most 1 GiB. */
-  minFreeSpace?: number;
-  run?: Runner;
-  signal?: AbortSignal;
-  onProgress?: (progress: ImageProgress) => void;
-  /** Told about waits for another process's download and about retries. */
-  log?: (message: string) => void;
-  /** Give up on a download that receives nothing for this long; default 30 s. */
-  stallMs?: number;
-  /** Attempts without progress before giving up on a failing server; default 5. */
-  attempts?: number;
-  /** First delay between attempts, doubled each time; default 1 s. */
-  retryDelayMs?: number;
-  /**
-   * Return the image with its use lease held until `release()`: meanwhile `image remove`
-   * refuses to delete it and `image prune` skips it. For `create`, until its record is written.
-   */
-  lease?: boolean;
-}
+export type { CachedImage, FetchOptions } from "./_types.ts";
 
 /** An image fetched with `lease`: `release()` ends the lease (once; later calls do nothing). */
 export interface LeasedImage extends CachedImage {
@@ -161,6 +101,7 @@ async function fetchShortcut(
     fetch: options.fetch,
     signal: options.signal,
     allowInsecureHttp: options.allowInsecureHttp,
+    retryDelayMs: options.retryDelayMs,
   });
   const expected = { checksum: resolved.checksum, checksumInsecure: resolved.insecure, sha256 };
   const image = await fetchUrl(resolved.url, expected, cache, options);
@@ -188,8 +129,7 @@ async function fetchOffline(
     return image;
   }
   // Still tell an unknown shortcut or version apart from one that is merely not cached.
-  const noNetwork = () => Promise.reject(new Error("offline"));
-  const known = await resolveShortcut(distro, version, { arch, fetch: noNetwork as unknown as typeof fetch }).then(
+  const known = await resolveShortcut(distro, version, { arch, offline: true }).then(
     () => null,
     (error: unknown) => (error instanceof UsageError || (error instanceof NotFoundError && error.code === "E_UNKNOWN_VERSION") ? error : null),
   );

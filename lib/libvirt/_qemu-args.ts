@@ -1,6 +1,6 @@
 import { ARCH_PROFILES } from "../machine/arch-profile.ts";
 import type { Machine } from "../machine/machine.ts";
-import type { DomainFiles } from "./domain-xml.ts";
+import type { DomainFiles } from "./_types.ts";
 
 /**
  * Devices libvirt 9 cannot describe, as QEMU arguments (`<qemu:commandline>`): the

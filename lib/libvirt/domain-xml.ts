@@ -1,27 +1,12 @@
 import { ARCH_PROFILES } from "../machine/arch-profile.ts";
 import type { ExtraDisk, Machine, Nic, Share } from "../machine/machine.ts";
+import type { DomainFiles } from "./_types.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
 import { fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
 import { qemuArgs } from "./_qemu-args.ts";
 
 /** XML namespace of testcloud's own <metadata> element; `list` finds our domains by it. */
 export const METADATA_NS = "https://github.com/testcloud/testcloud/xmlns/instance/1";
-
-/** The files of an instance the domain refers to, all in its directory. */
-export interface DomainFiles {
-  rootDisk: string;
-  /** The NoCloud seed disk; absent for Ignition guests. */
-  seed?: string;
-  /** An Ignition config handed to the guest through QEMU fw_cfg (CoreOS). */
-  ignition?: string;
-  consoleLog: string;
-  /** The per-instance copy of the UEFI variables (made by libvirt from the template). */
-  nvram: string;
-  /** One per machine.disks entry, in its order. */
-  disks: string[];
-  /** Per share: the virtiofsd wrapper that serves it read-only, or undefined. */
-  shareHelpers: (string | undefined)[];
-}
 
 /** Everything the domain XML is made from. */
 export interface DomainSpec {

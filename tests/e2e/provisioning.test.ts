@@ -48,7 +48,8 @@ describe("user-data and network-config on the Debian image (real cloud-init)", (
     const alicePub = readFileSync(`${keyPath}.pub`, "utf8").trim();
     const userData = file(
       "user-data.yaml",
-      `#cloud-config\nusers:\n  - name: alice\n    shell: /bin/bash\n    ssh_authorized_keys:\n      - ${alicePub}\nruncmd:\n  - echo marker-$(hostname) > /run/tc-marker\n`,
+      // permissions: 0600 is octal to cloud-init's YAML 1.1 (384): read as 600 the file would get mode 1130.
+      `#cloud-config\nusers:\n  - name: alice\n    shell: /bin/bash\n    ssh_authorized_keys:\n      - ${alicePub}\nruncmd:\n  - echo marker-$(hostname) > /run/tc-marker\nwrite_files:\n  - path: /run/tc-mode\n    content: x\n    permissions: 0600\n`,
     );
     // User-mode networking forwards ssh to 10.0.2.15, so that is the static address we give.
     const networkConfig = file(
@@ -60,6 +61,7 @@ describe("user-data and network-config on the Debian image (real cloud-init)", (
     expect({ exitCode: created.exitCode, error: created.json?.error, stderr: created.stderr }).toEqual({ exitCode: 0, error: undefined, stderr: "" });
 
     expect((await cli(["ssh", name, "--", "cat", "/run/tc-marker"])).stdout.trim()).toBe(`marker-${name}`);
+    expect((await cli(["ssh", name, "--", "stat", "-c", "%a", "/run/tc-mode"])).stdout.trim()).toBe("600");
     // No "dynamic" flag: the address is static, from our network-config, not from DHCP.
     const addr = (await cli(["ssh", name, "--", "ip", "-o", "-4", "addr", "show", "dev", "eth0"])).stdout;
     expect(addr).toContain("10.0.2.15/24");

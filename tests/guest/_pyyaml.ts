@@ -7,10 +7,12 @@ import { requireTool } from "../_helpers.ts";
 export type PyYamlResult = { value: unknown } | { error: string };
 
 // Non-string keys become "!type:repr" so a key read as a bool or null cannot pass for a
-// string; inf and nan, which JSON cannot hold, become {"!float": repr}.
+// string; inf and nan, which JSON cannot hold, become {"!float": repr}; dates {"!date": iso}.
 const SCRIPT = `
-import base64, json, math, sys, yaml
+import base64, datetime, json, math, sys, yaml
 def plain(v):
+    if isinstance(v, datetime.date):
+        return {"!date": v.isoformat()}
     if isinstance(v, dict):
         return {k if isinstance(k, str) else "!%s:%r" % (type(k).__name__, k): plain(x) for k, x in v.items()}
     if isinstance(v, list):

@@ -46,8 +46,8 @@ describe("parseUserData classification", () => {
   });
 
   test("reads a #cloud-config as cloud-init's YAML 1.1 does", () => {
-    const parsed = parseUserData("#cloud-config\nssh_pwauth: yes\nwrite_files:\n  - path: /x\n    permissions: 0600\n", PATH);
-    expect(parsed.kind === "cloud-config" && parsed.config).toEqual({ ssh_pwauth: true, write_files: [{ path: "/x", permissions: 384 }] });
+    const parsed = parseUserData("#cloud-config\nssh_pwauth: yes\nwrite_files:\n  - path: /x\n    permissions: 0600\n    owner: y\n", PATH);
+    expect(parsed.kind === "cloud-config" && parsed.config).toEqual({ ssh_pwauth: true, write_files: [{ path: "/x", permissions: 384, owner: "y" }] });
   });
 
   test("takes a #cloud-config with only comments as empty", () => {
@@ -58,7 +58,8 @@ describe("parseUserData classification", () => {
 
 describe("parseUserData errors", () => {
   const cases: [string, string, string][] = [
-    ["malformed YAML, with the parser's message", "#cloud-config\nruncmd: [echo hi\n", "Unexpected"],
+    ["malformed YAML, with the parser's message", "#cloud-config\nruncmd: [echo hi\n", "Flow sequence in block collection must be sufficiently indented and end with a ]"],
+    ["a tab, which cloud-init's PyYAML refuses", "#cloud-config\nruncmd:\t[echo hi]\n", "line 2, column 8: a tab"],
     ["a list instead of a mapping", "#cloud-config\n- echo hi\n", "expected a YAML mapping"],
     ["several documents", "#cloud-config\na: 1\n---\nb: 2\n", "expected one YAML document, found several"],
     ["a !!binary tag", "#cloud-config\nwrite_files:\n  - content: !!binary |\n      aGk=\n", "line 3: YAML tag !!binary cannot be merged"],
@@ -85,7 +86,8 @@ describe("parseUserData errors", () => {
     expect(error("#cloud-config\nx: !!binary aGk=\n").hint).toContain("encoding: b64");
   });
 
-  test("gives the line of a YAML error", () => {
-    expect(error("#cloud-config\na: 1\nb: [1,\nc: 2\n").message).toMatch(/: line \d+: /);
+  test("gives the line and column of a YAML error", () => {
+    expect(error("#cloud-config\na: 1\nb: 'x\n").message).toMatch(/: line 4, column 1: Missing closing 'quote$/);
+    expect(error("#cloud-config\na:\n  - b\n - c\n").message).toContain(": line 4, column 1: ");
   });
 });

@@ -49,6 +49,7 @@ describe("readUserInputs", () => {
     ["version 1", "version: 1\nconfig: []\n"],
     ["version 2", "version: 2\n"],
     ["version under network:", "network:\n  version: 2\n  ethernets: {}\n"],
+    ["YAML 1.1 booleans, kept as written", "version: 2\nethernets:\n  eth0:\n    dhcp4: yes\n    dhcp6: off\n"],
   ])("accepts a network-config with %s verbatim", async (_label, text) => {
     expect((await readUserInputs({ home: null, networkConfigFile: await file("nc", text) })).networkConfig).toBe(text);
   });
@@ -66,6 +67,7 @@ describe("readUserInputs errors, before anything is created", () => {
     ["network-config without a version", async () => ({ networkConfigFile: await file("nc", "ethernets: {}\n") }), "E_NETWORK_CONFIG_INVALID", 'expected "version: 1" or "version: 2"'],
     ["network-config version 3", async () => ({ networkConfigFile: await file("nc", "version: 3\n") }), "E_NETWORK_CONFIG_INVALID", 'expected "version: 1"'],
     ["malformed network-config", async () => ({ networkConfigFile: await file("nc", "version: [2\n") }), "E_NETWORK_CONFIG_INVALID", "Invalid network-config: "],
+    ["a network-config with a tab cloud-init's PyYAML refuses", async () => ({ networkConfigFile: await file("nc", "version: 2\nethernets:\t{}\n") }), "E_NETWORK_CONFIG_INVALID", ": line 2, column 11: a tab"],
     ["an Ignition config that is not JSON", async () => ({ ignitionFile: await file("ig", "variant: fcos\nversion: 1.5.0\n") }), "E_IGNITION_INVALID", "not JSON"],
     ["a missing --ssh-key", async () => ({ sshKeyFiles: ["/nonexistent/k.pub"] }), "E_SSH_KEY_NOT_FOUND", "SSH key file not found"],
     ["meta-data replacing the instance-id", async () => ({ metaData: ["instance-id=x"] }), "E_META_DATA_INVALID", '"instance-id" is set by testcloud'],

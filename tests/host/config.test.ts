@@ -128,10 +128,12 @@ describe("loadConfig connection and paths", () => {
     expect(Object.values(config.origins).every((o) => o === "default")).toBe(true);
   });
 
-  test("offers the same hosts as the image resolvers", async () => {
-    const { DEFAULT_BASE_URLS } = await import("../../lib/image/resolve/base-urls.ts");
+  test("offers the hosts the image resolvers read, each at its real https URL", async () => {
+    const { DISTROS } = await import("../../lib/image/resolve/distros.ts");
     const { config } = await load();
-    expect(config.settings.baseUrls).toEqual(DEFAULT_BASE_URLS);
+    const hosts = [...new Set(DISTROS.flatMap((distro) => distro.hosts))].sort();
+    expect(Object.keys(config.settings.baseUrls).sort()).toEqual(hosts);
+    for (const host of hosts) expect(config.settings.baseUrls[host]).toBe(`https://${host}`);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ResolveContext } from "./_context.ts";
+import type { ResolveContext } from "./_types.ts";
 import { malformedIndex } from "./_errors.ts";
 import { isRecord } from "./_shape.ts";
 

@@ -1,6 +1,6 @@
 import { NotFoundError } from "../../errors.ts";
 import { fedoraBranches } from "./_bodhi.ts";
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch } from "./_errors.ts";
 import { httpUrl, isRecord } from "./_shape.ts";
 

@@ -1,4 +1,13 @@
-import { InterruptedError, TestcloudError } from "../../errors.ts";
+/**
+ * Index, checksum and metadata fetches, through ofetch: each request is retried with
+ * backoff on a 5xx, 408, 425, 429 or a network error, and ofetch's FetchError is mapped to
+ * our codes. Redirects stay with fetchChecked (lib/image/_http-policy.ts), which hands
+ * ofetch one hop at a time with `redirect: "manual"`, so the policy checks every hop
+ * before it is requested. Image bodies do not come this way: lib/image/_download.ts
+ * streams them with its own resume and retries.
+ */
+import { FetchError, ofetch, type FetchContext } from "ofetch";
+import { InterruptedError, NotFoundError, TestcloudError } from "../../errors.ts";
 import { fetchChecked } from "../_http-policy.ts";
 import { indexUnavailable, malformedIndex } from "./_errors.ts";
 
@@ -9,13 +18,20 @@ export interface FetchTextOptions {
   /** Told when an index was read over plain http from another host: it vouches for nothing. */
   onInsecure?: (url: string) => void;
   signal?: AbortSignal;
-  /** Gives up on one index request after this long; default 30 s. */
+  /** Gives up on one index request after this long, retries included; default 30 s. */
   timeoutMs?: number;
+  /** First delay before a retry, doubled for the next; default 500 ms. */
+  retryDelayMs?: number;
+  /** Connect to nothing: every request fails at once with E_NOT_CACHED. */
+  offline?: boolean;
 }
 
 // Indexes are kilobytes to a few MiB (Ubuntu's simplestreams); anything far larger is not one.
 const MAX_INDEX_BYTES = 64 << 20;
 const DEFAULT_TIMEOUT_MS = 30_000;
+const RETRIES = 2;
+// ofetch's default list less 409 Conflict, which a GET of a static file does not outgrow.
+const RETRY_STATUS = [408, 425, 429, 500, 502, 503, 504];
 
 /** Fetches a text index; any non-2xx answer is an E_INDEX_UNAVAILABLE error naming the URL. */
 export async function fetchText(url: string, options: FetchTextOptions = {}): Promise<string> {
@@ -38,16 +54,15 @@ export function parseJson(text: string, url: string): unknown {
 }
 
 async function request(url: string, options: FetchTextOptions, missingOk: boolean): Promise<string | null> {
+  if (options.offline) throw new NotFoundError(`Not fetched offline: "${url}"`, { code: "E_NOT_CACHED" });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
-    const { response, insecure } = await fetchChecked(url, { signal }, options);
+    const deadline = Date.now() + timeoutMs;
+    const { response, insecure } = await fetchChecked(url, { signal }, { ...options, fetch: hopFetch(signal, deadline, options) });
     if (insecure) options.onInsecure?.(url);
-    if (missingOk && (response.status === 404 || response.status === 410)) {
-      await response.body?.cancel();
-      return null;
-    }
+    // A 304, or a 3xx without a Location, is no index either.
     if (!response.ok) {
       await response.body?.cancel();
       throw indexUnavailable(url, `HTTP ${response.status}`);
@@ -57,8 +72,41 @@ async function request(url: string, options: FetchTextOptions, missingOk: boolea
     if (error instanceof TestcloudError) throw error;
     if (options.signal?.aborted) throw new InterruptedError("Interrupted while fetching an image index");
     if (timeout.aborted) throw indexUnavailable(url, `no complete answer within ${timeoutMs / 1000} s`, error);
-    throw indexUnavailable(url, (error as Error).message ?? String(error), error);
+    const status = error instanceof FetchError ? error.status : undefined;
+    if (missingOk && (status === 404 || status === 410)) return null;
+    if (status !== undefined) throw indexUnavailable(url, `HTTP ${status}`, error);
+    throw indexUnavailable(url, transportDetail(error), error);
   }
+}
+
+/** One redirect hop through ofetch: retried, and failed with a FetchError on a 4xx/5xx. */
+function hopFetch(signal: AbortSignal, deadline: number, options: FetchTextOptions): typeof fetch {
+  const client = ofetch.create({}, { fetch: options.fetch ?? fetch });
+  const firstDelay = options.retryDelayMs ?? 500;
+  const hop = (url: string | URL | Request, init?: RequestInit) =>
+    client.raw(String(url), {
+      ...init,
+      redirect: "manual",
+      // The body stays a stream: readCapped stops an endless one; ofetch would buffer it.
+      responseType: "stream",
+      retry: RETRIES,
+      retryStatusCodes: RETRY_STATUS,
+      // Doubling from the first delay, but never sleeping past the timeout or an interrupt.
+      retryDelay: (context) =>
+        signal.aborted ? 0 : Math.min(firstDelay * 2 ** (RETRIES - Number(context.options.retry)), Math.max(0, deadline - Date.now())),
+      onRequestError: ({ error }: FetchContext & { error: Error }) => {
+        // An interrupt, the timeout or our own error is final: ofetch would retry any rejection.
+        if (signal.aborted || error instanceof TestcloudError) throw error;
+      },
+      // Let go of a failed answer's connection; only its status is used.
+      onResponseError: ({ response }) => void response.body?.cancel().catch(() => {}),
+    });
+  return hop as typeof fetch;
+}
+
+function transportDetail(error: unknown): string {
+  const cause = error instanceof FetchError ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 async function readCapped(response: Response, url: string): Promise<string> {

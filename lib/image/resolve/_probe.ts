@@ -1,4 +1,4 @@
-import type { Resolution } from "./_context.ts";
+import type { Resolution } from "./_types.ts";
 
 /**
  * For a bare shortcut (`debian`, `alma`, …): the newest known major version whose index

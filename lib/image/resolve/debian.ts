@@ -1,5 +1,4 @@
-import type { Arch } from "./resolve-shortcut.ts";
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { Arch, ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch, unknownVersion } from "./_errors.ts";
 import { parseJson } from "./_fetch-text.ts";
 import { newestAvailable } from "./_probe.ts";

@@ -1,4 +1,4 @@
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch, unknownVersion } from "./_errors.ts";
 import { dig, hexDigest, httpUrl, isRecord } from "./_shape.ts";
 

@@ -1,6 +1,6 @@
 import { fedoraBranches } from "./_bodhi.ts";
 import { findChecksum, parseChecksums } from "./_checksum-files.ts";
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch, unknownVersion } from "./_errors.ts";
 import { resolveFedoraNightly } from "./_fedora-nightly.ts";
 import { escapeRegExp } from "./_newest.ts";

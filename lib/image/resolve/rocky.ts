@@ -1,5 +1,5 @@
 import { findChecksum, parseChecksums, type ChecksumEntry } from "./_checksum-files.ts";
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch, unknownVersion } from "./_errors.ts";
 import { escapeRegExp, newestEntry } from "./_newest.ts";
 import { newestAvailable } from "./_probe.ts";

@@ -1,7 +1,6 @@
 import { NotFoundError } from "../../errors.ts";
-import type { Arch } from "./resolve-shortcut.ts";
 import { parseChecksums } from "./_checksum-files.ts";
-import type { ResolveContext, Resolution } from "./_context.ts";
+import type { Arch, ResolveContext, Resolution } from "./_types.ts";
 import { malformedIndex, noImageForArch, unknownVersion } from "./_errors.ts";
 import { escapeRegExp } from "./_newest.ts";
 import { isRecord } from "./_shape.ts";

@@ -137,7 +137,8 @@ export function served(server: FixtureServer, upstream: string): string {
 export function resolverFor(server: FixtureServer) {
   const resolve = (ref: string, arch: Arch = "x86_64", options: ResolveOptions = {}): Promise<ResolvedImage> => {
     const [distro, version] = ref.split(":") as [string, string | undefined];
-    return resolveShortcut(distro, version, { arch, baseUrls: server.baseUrls, ...options });
+    // Retries (5xx, refused connections) without the real pause.
+    return resolveShortcut(distro, version, { arch, baseUrls: server.baseUrls, retryDelayMs: 1, ...options });
   };
   const failure = async (ref: string, arch: Arch = "x86_64", options: ResolveOptions = {}): Promise<TestcloudError> => {
     const error = await resolve(ref, arch, options).then(

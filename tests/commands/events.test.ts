@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { eventWriter } from "../../lib/cli/events.ts";
+import { eventWriter } from "../../commands/_events.ts";
 import { phase } from "../../lib/instance/events.ts";
 import { assertSchema } from "../_schema.ts";
 

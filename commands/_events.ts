@@ -1,8 +1,8 @@
-import type { ImageProgress } from "../image/progress.ts";
-import { progressPrinter } from "../image/progress.ts";
-import type { EventSink } from "../instance/events.ts";
-import type { Globals } from "./globals.ts";
-import { streams } from "./output.ts";
+import type { ImageProgress } from "../lib/image/progress.ts";
+import { progressPrinter } from "../lib/image/progress.ts";
+import type { EventSink } from "../lib/instance/events.ts";
+import type { Globals } from "../lib/cli/globals.ts";
+import { streams } from "../lib/cli/output.ts";
 
 /**
  * The `--events` writer: every event as one JSON line on stdout. Download progress is

@@ -1,7 +1,13 @@
-import { UsageError } from "../../errors.ts";
+/**
+ * The [baseUrls] setting: each upstream host the image resolvers read
+ * (lib/image/resolve/distros.ts names a distro's hosts), and where it really is; a
+ * mirror or a test server replaces one host. It lives here, with the settings, so
+ * that lib/host imports nothing from lib/image.
+ */
+import { UsageError } from "../errors.ts";
 
-/** Every upstream host a resolver reads, and where it really is. Paths below them are fixed. */
-export const DEFAULT_BASE_URLS: Record<string, string> = {
+/** Every upstream host a resolver reads, and its real base URL. Paths below them are fixed. */
+export const DEFAULT_BASE_URLS = {
   "fedoraproject.org": "https://fedoraproject.org",
   "download.fedoraproject.org": "https://download.fedoraproject.org",
   "bodhi.fedoraproject.org": "https://bodhi.fedoraproject.org",
@@ -13,14 +19,17 @@ export const DEFAULT_BASE_URLS: Record<string, string> = {
   "cloud-images.ubuntu.com": "https://cloud-images.ubuntu.com",
   "repo.almalinux.org": "https://repo.almalinux.org",
   "dl.rockylinux.org": "https://dl.rockylinux.org",
-};
+} as const satisfies Record<string, string>;
+
+/** An upstream host name, a key of DEFAULT_BASE_URLS. */
+export type UpstreamHost = keyof typeof DEFAULT_BASE_URLS;
 
 const EXAMPLE = `TESTCLOUD_MIRRORS='{"download.fedoraproject.org":"https://mirror.example.org/fedora"}'`;
 
 /**
  * Reads the upstream host → base URL map from the TESTCLOUD_MIRRORS environment variable
- * (a JSON object); none set gives {}. lib/host/config.ts layers it over the config
- * files' [baseUrls] table, host by host.
+ * (a JSON object); none set gives {}. config.ts layers it over the config files'
+ * [baseUrls] table, host by host.
  */
 export function baseUrlsFromEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
   const text = env.TESTCLOUD_MIRRORS;

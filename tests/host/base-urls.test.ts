@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UsageError } from "../../../lib/errors.ts";
-import { baseUrlsFromEnv, parseBaseUrls } from "../../../lib/image/resolve/base-urls.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { baseUrlsFromEnv, parseBaseUrls } from "../../lib/host/base-urls.ts";
 
 describe("baseUrlsFromEnv", () => {
   test("gives no overrides when TESTCLOUD_MIRRORS is unset or empty", () => {
