@@ -51,6 +51,17 @@ describe("guests of other architectures under TCG", () => {
   test("ppc64le (pseries, SLOF) in user mode: ssh prints ppc64le; shutdown, start, reboot, remove work", () => lifecycle("tiny-ppc64le", "ppc64le", "user", "slof"), VM);
 
   test("s390x (s390-ccw-virtio) in user mode: ssh prints s390x; shutdown, start, reboot, remove work", () => lifecycle("tiny-s390x", "s390x", "user", "s390-ccw"), VM);
+
+  test("s390x on a libvirt network (its NIC is libvirt's, on CCW): ssh prints s390x over the lease's address", async () => {
+    const name = uniqueName("s390xnet");
+    const created = await cli(["create", testImage("tiny-s390x"), "--arch", "s390x", "--name", name, "--network", NETWORK, "--ram", "512", "--json"]);
+    expect(created.json?.error ?? null).toBeNull();
+    expect(created.json).toMatchObject({ name, state: "running", network: NETWORK, ip: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+    const uname = await cli(["ssh", name, "--", "uname", "-m"]);
+    expect({ exitCode: uname.exitCode, stdout: uname.stdout.trim() }).toEqual({ exitCode: 0, stdout: "s390x" });
+    expect((await cli(["remove", name, "--force", "--json"])).json).toEqual({ name, removedDomain: true, removedFiles: true });
+    expect(await leftBehind(name)).toEqual([]);
+  }, VM);
 });
 
 describe("the architecture an image is known by", () => {
