@@ -14,7 +14,7 @@ export const nameArg = {
  * absent flag lets the timeout and wait settings decide (see `powerWait`).
  */
 export const waitArgs = {
-  timeout: { type: "string", description: "Seconds to wait (default: the timeout setting, 300)" },
+  timeout: { type: "string", description: "Seconds to wait (default: the timeout setting, 300; 900 for a guest of another architecture)" },
   wait: { type: "string", description: "Ready means: ssh (ssh works) or cloud-init (finished too); --no-wait: do not wait (default: the wait setting, ssh)", valueHint: "ssh|cloud-init" },
 } as const satisfies ArgsDef;
 
@@ -22,13 +22,16 @@ export const waitArgs = {
 export async function powerWait(
   args: { timeout?: string; wait?: string | boolean },
   globals: Globals,
-): Promise<{ for: WaitFor | "none"; timeoutS: number; sshConnectTimeoutS: number; signal: AbortSignal }> {
+): Promise<{ for: WaitFor | "none"; timeoutS: number; defaultTimeout: boolean; sshConnectTimeoutS: number; signal: AbortSignal }> {
   // --no-wait arrives as false: it is no setting, only this command's choice.
   const wait = typeof args.wait === "string" ? args.wait : undefined;
-  const s = (await commandConfig(globals, { timeout: args.timeout, wait })).settings;
+  const config = await commandConfig(globals, { timeout: args.timeout, wait });
+  const s = config.settings;
   return {
     for: args.wait === false ? "none" : waitMode(s.wait),
     timeoutS: s.timeout,
+    // The default is longer for a guest of another architecture (emulated).
+    defaultTimeout: config.origins.timeout === "default",
     sshConnectTimeoutS: s.sshConnectTimeout,
     signal: globals.signal,
   };

@@ -17,7 +17,7 @@ export default defineAction({
     image: { type: "positional", description: "Image: a path, file:// or http(s):// URL, or a distro shortcut such as fedora:41", required: true },
     name: { type: "string", alias: "n", description: "Instance name (default: a random readable name)" },
     network: { type: "string", description: "libvirt network name, or 'user' for user-mode networking" },
-    timeout: { type: "string", description: "Seconds to wait for the instance to be ready (default 300)" },
+    timeout: { type: "string", description: "Seconds to wait for the instance to be ready (default 300; 900 for a guest of another architecture than the host's)" },
     wait: { type: "string", description: "Ready means: ssh (default) or cloud-init; --no-wait returns once started", valueHint: "ssh|cloud-init" },
     keep: { type: "boolean", description: "Keep a failed instance for inspection instead of removing it" },
     "dry-run": { type: "boolean", description: "Check everything and show what would be made; make nothing" },
@@ -29,7 +29,6 @@ export default defineAction({
     ignition: { type: "string", description: "Provision with Ignition (fw_cfg) and merge this config into ours; CoreOS images use Ignition anyway", valueHint: "FILE" },
     password: { type: "string", description: "Console password for the user (stored hashed; ssh stays key-only; visible in ps: prefer --password-file)" },
     "password-file": { type: "string", description: "Read the console password from the first line of FILE, or stdin for -", valueHint: "FILE" },
-    arch: { type: "string", description: "Architecture for distro shortcuts (default: this host's)", valueHint: "ARCH" },
     sha256: { type: "string", description: "Expected sha256 of the image (as downloaded or decompressed)", valueHint: "HEX" },
     offline: { type: "boolean", description: "Use only the image cache: fail at once if the image is not in it (default: the offline setting, false)" },
     "allow-insecure-http": { type: "boolean", description: "Allow plain http to hosts other than this one; nothing read over it counts as verified (default: the allowInsecureHttp setting, false)" },
@@ -38,7 +37,7 @@ export default defineAction({
     ...globalArgs,
   },
   async run(args, globals, rawArgs): Promise<CreateResult | CreatePlan> {
-    const s = (await commandConfig(globals, {
+    const config = await commandConfig(globals, {
       ...machineFlagValues(args, rawArgs),
       timeout: args.timeout,
       user: args.user,
@@ -46,7 +45,8 @@ export default defineAction({
       wait: typeof args.wait === "string" ? args.wait : undefined, // --no-wait arrives as false
       offline: args.offline,
       allowInsecureHttp: args["allow-insecure-http"],
-    })).settings;
+    });
+    const s = config.settings;
     // Checked before anything is made: unreadable files, bad YAML, oversize seeds.
     const inputs = await readUserInputs({
       userDataFile: args["user-data"],
@@ -63,6 +63,7 @@ export default defineAction({
       network: effectiveNetwork({ ...s, connect: globals.uri }),
       machine: s,
       timeoutS: s.timeout,
+      defaultTimeout: config.origins.timeout === "default",
       sshConnectTimeoutS: s.sshConnectTimeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
@@ -72,7 +73,6 @@ export default defineAction({
       imageDir: globals.imageDir,
       provisioning: { inputs, password },
       fetch: {
-        arch: args.arch,
         sha256: args.sha256,
         offline: s.offline,
         // Config files' [baseUrls], with TESTCLOUD_MIRRORS on top.

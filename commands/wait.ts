@@ -9,14 +9,16 @@ export default defineAction({
     ...nameArg,
     for: { type: "enum", options: ["ssh", "cloud-init"], description: "What to wait for", default: "ssh" },
     // No citty default: an absent flag lets the timeout setting decide.
-    timeout: { type: "string", description: "Seconds to wait (default: the timeout setting, 300)" },
+    timeout: { type: "string", description: "Seconds to wait (default: the timeout setting, 300; 900 for a guest of another architecture)" },
     ...globalArgs,
   },
   async run(args, globals) {
-    const s = (await commandConfig(globals, { timeout: args.timeout })).settings;
+    const config = await commandConfig(globals, { timeout: args.timeout });
+    const s = config.settings;
     return waitInstance(connect(globals.uri), globals.dataDir, args.name, {
       for: args.for as "ssh" | "cloud-init",
       timeoutS: s.timeout,
+      defaultTimeout: config.origins.timeout === "default",
       sshConnectTimeoutS: s.sshConnectTimeout,
       signal: globals.signal,
     });

@@ -14,6 +14,15 @@ if [[ $(id -u) != 0 ]]; then
   exit 1
 fi
 
+# The tiny test image of each other architecture is made from Debian's packages of it
+# (apt-get download PKG:ARCH): their package lists must be there.
+foreign=$(dpkg --print-foreign-architectures)
+added=0
+for a in arm64 ppc64el s390x; do
+  grep -qx "$a" <<<"$foreign" || { dpkg --add-architecture "$a"; added=1; }
+done
+((added == 0)) || apt-get update -qq
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,7 +13,12 @@ tsc --noEmit
 bun run build
 TESTCLOUD_TINY_IMAGE=$(bash scripts/images/tiny/build.sh)
 TESTCLOUD_DEBIAN_IMAGE=$(bash scripts/images/debian/build.sh)
-export TESTCLOUD_TINY_IMAGE TESTCLOUD_DEBIAN_IMAGE
+# The tiny guest for each other architecture (tests/e2e/multiarch.test.ts): cached by recipe,
+# a few seconds each once built (a first build: ~30 s each, downloading Debian's packages).
+TESTCLOUD_TINY_AARCH64_IMAGE=$(bash scripts/images/tiny/build.sh aarch64)
+TESTCLOUD_TINY_PPC64LE_IMAGE=$(bash scripts/images/tiny/build.sh ppc64le)
+TESTCLOUD_TINY_S390X_IMAGE=$(bash scripts/images/tiny/build.sh s390x)
+export TESTCLOUD_TINY_IMAGE TESTCLOUD_DEBIAN_IMAGE TESTCLOUD_TINY_AARCH64_IMAGE TESTCLOUD_TINY_PPC64LE_IMAGE TESTCLOUD_TINY_S390X_IMAGE
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -5,20 +5,25 @@
  * makes its flags from them, and `apply` puts the value into the Machine.
  */
 import { isAbsolute } from "node:path";
+import { ARCH_PROFILES, FOREIGN_TIMEOUT_FACTOR } from "../machine/arch-profile.ts";
+import { ARCHES, parseArch, type Arch } from "../machine/arch.ts";
 import type { DiskBus, ExtraDisk, Forward, Machine, Share } from "../machine/machine.ts";
 import { parseSize } from "./parse-size.ts";
 import { bool, list, oneOf, size, text, wholeNumber } from "./_setting-kinds.ts";
 
 /** The machine settings' values, after layering. */
 export interface MachineSettings {
+  /** "auto": the host's. */
+  arch: "auto" | Arch;
   ram: number;
   vcpus: number;
   /** Bytes; 0 keeps the image's own virtual size. */
   diskSize: number;
   virtType: "auto" | "kvm" | "qemu";
   vnc: boolean;
-  machine: Machine["type"];
-  firmware: Machine["firmware"];
+  /** "auto": the architecture's default (lib/machine/arch-profile.ts). */
+  machine: "auto" | Machine["type"];
+  firmware: "auto" | Machine["firmware"];
   cpu: string;
   tpm: boolean;
   disk: ExtraDisk[];
@@ -95,8 +100,31 @@ const spec = <T>(parse: (text: string) => T | undefined, expected: string) => ({
   fromText: text,
 });
 
-/** The rows: insertion order is the order `testcloud config` and `create --help` list them. */
+/** "auto", or an architecture by its name or Debian's (amd64, arm64, ppc64el). */
+function readArch(text: string): "auto" | Arch | undefined {
+  if (text === "auto") return "auto";
+  try {
+    return parseArch(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts an architecture's machine type and firmware in, as its defaults (the machine and firmware rows come after). */
+function applyArch(m: Machine, arch: Arch): void {
+  m.arch = arch;
+  m.type = ARCH_PROFILES[arch].machines[0]!;
+  m.firmware = ARCH_PROFILES[arch].firmwares[0]!;
+}
+
+/** The rows: insertion order is the order `testcloud config` and `create --help` list them (and `apply` runs). */
 export const MACHINE_ROWS: { [K in keyof MachineSettings]: MachineRow<K> } = {
+  arch: {
+    ...spec(readArch, `"auto" or one of ${ARCHES.join(", ")} (or amd64, arm64, ppc64el)`),
+    description: `Guest architecture (default: the host's); another is emulated (TCG) and waits ${FOREIGN_TIMEOUT_FACTOR}x the default --timeout. Shortcuts resolve its image`,
+    valueHint: ARCHES.join("|"),
+    apply: (m, v) => v !== "auto" && applyArch(m, v),
+  },
   ram: {
     ...wholeNumber(64, "a whole number of MiB, at least 64"),
     description: "Memory in MiB (default 1024)",
@@ -120,16 +148,16 @@ export const MACHINE_ROWS: { [K in keyof MachineSettings]: MachineRow<K> } = {
   },
   vnc: { ...bool, boolean: true, description: "Add a VNC display on 127.0.0.1 (default: serial console only)", apply: (m, v) => (m.graphics = v ? "vnc" : "none") },
   machine: {
-    ...oneOf(["q35", "pc"]),
-    description: "Machine type: q35 (default) or pc (i440fx, e1000 NICs: for guests without virtio-net)",
-    valueHint: "q35|pc",
-    apply: (m, v) => (m.type = v),
+    ...oneOf(["auto", "q35", "pc", "virt", "pseries", "s390-ccw-virtio"]),
+    description: "Machine type (default: q35 on x86_64, virt on aarch64, pseries on ppc64le, s390-ccw-virtio on s390x); x86_64 also pc (i440fx, e1000 NICs: for guests without virtio-net)",
+    valueHint: "q35|pc|virt|pseries|s390-ccw-virtio",
+    apply: (m, v) => v !== "auto" && (m.type = v),
   },
   firmware: {
-    ...oneOf(["bios", "uefi", "uefi-secure"]),
-    description: "Boot firmware: bios (default), uefi, or uefi-secure (Secure Boot with the host's enrolled keys)",
+    ...oneOf(["auto", "bios", "uefi", "uefi-secure"]),
+    description: "Boot firmware: bios (the default; SLOF on ppc64le, s390-ccw on s390x), uefi (the default on aarch64), or uefi-secure (x86_64: Secure Boot with the host's enrolled keys)",
     valueHint: "bios|uefi|uefi-secure",
-    apply: (m, v) => (m.firmware = v),
+    apply: (m, v) => v !== "auto" && (m.firmware = v),
   },
   cpu: {
     ...spec((t) => (/^(auto|[A-Za-z0-9][A-Za-z0-9_.+-]{0,63})$/.test(t) ? t : undefined), 'a QEMU CPU model such as "Skylake-Client", or "auto"'),

@@ -27,7 +27,7 @@ export function findLoader(firmware: Exclude<Firmware, "bios">, machine: Pick<Ma
   }
   throw new DependencyError(`No ${firmware === "uefi" ? "UEFI" : "UEFI Secure Boot"} firmware for ${machine.arch}/${machine.type} on this host`, {
     code: "E_MISSING_FIRMWARE",
-    hint: `install the ovmf package (firmware descriptors are read from ${dirs.join(" and ")})`,
+    hint: `install the ${machine.arch === "aarch64" ? "qemu-efi-aarch64" : "ovmf"} package (firmware descriptors are read from ${dirs.join(" and ")})`,
   });
 }
 
@@ -51,7 +51,8 @@ function matching(d: Descriptor, firmware: Exclude<Firmware, "bios">, machine: P
   const vars = mapping?.["nvram-template"]?.filename;
   if (!d["interface-types"]?.includes("uefi") || mapping?.device !== "flash" || !code || !vars) return null;
   if (mapping.executable?.format !== "raw" || mapping["nvram-template"]?.format !== "raw") return null;
-  const machineName = machine.type === "q35" ? "pc-q35-" : "pc-i440fx-";
+  // Descriptors name versioned machine types by glob ("pc-q35-*", "virt-*").
+  const machineName = { q35: "pc-q35-", pc: "pc-i440fx-", virt: "virt-" }[machine.type as string] ?? `${machine.type}-`;
   const target = d.targets?.some((t) => t.architecture === machine.arch && t.machines?.some((glob) => glob.endsWith("*") && machineName.startsWith(glob.slice(0, -1))));
   if (!target) return null;
   const features = d.features ?? [];

@@ -54,6 +54,8 @@ const TABLES: Record<string, string[]> = {
     "path TEXT NOT NULL",
     "last_used TEXT NOT NULL",
     "created_at TEXT NOT NULL DEFAULT ''",
+    // The architecture the image is known to be for ("" while unknown): see setBlobArch.
+    "arch TEXT NOT NULL DEFAULT ''",
   ],
   sources: [
     "source TEXT PRIMARY KEY",
@@ -132,6 +134,20 @@ export class ImageIndex {
 
   blob(digest: string): BlobRow | null {
     return this.db.query<BlobRow, [string]>(`SELECT ${BLOB_COLUMNS} FROM blobs WHERE digest = ?`).get(digest);
+  }
+
+  /** The architecture a blob is known to be for, or null. */
+  blobArch(digest: string): string | null {
+    return this.db.query<{ arch: string }, [string]>("SELECT arch FROM blobs WHERE digest = ?").get(digest)?.arch || null;
+  }
+
+  /**
+   * Notes a blob's architecture: what a shortcut resolved for (`overwrite`: the distro says
+   * so), or what a file or URL was first booted as (kept if one is known already).
+   */
+  setBlobArch(digest: string, arch: string, options: { overwrite: boolean }): void {
+    const where = options.overwrite ? "digest = ?" : "digest = ? AND arch = ''";
+    this.db.run(`UPDATE blobs SET arch = ? WHERE ${where}`, [arch, digest]);
   }
 
   blobs(): BlobRow[] {

@@ -29,6 +29,12 @@ export interface FetchOptions {
   sha256?: string;
   /** Architecture for distro shortcuts; default: this host's. */
   arch?: Arch | string;
+  /**
+   * create: the architecture the image is to boot as. An image the cache knows as another's
+   * (a shortcut resolved for that one, or a file or URL booted as it) is refused; a file's or
+   * URL's is noted, so it is never booted as another architecture's later.
+   */
+  bootArch?: Arch;
   /** Never touch the network: use the cache (for shortcuts, their last resolution) or fail. */
   offline?: boolean;
   /** Upstream host → base URL for shortcuts; default: TESTCLOUD_MIRRORS. */

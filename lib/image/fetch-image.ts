@@ -8,7 +8,7 @@ import { ImageIndex } from "./_index.ts";
 import { acquireLock } from "./_lock.ts";
 import { parseReference, type ImageReference } from "./parse-reference.ts";
 import type { CachedImage, FetchOptions } from "./_types.ts";
-import { hostArch, parseArch } from "./resolve/_arch.ts";
+import { hostArch, parseArch } from "../machine/arch.ts";
 import { resolveShortcut, type Arch, type ResolvedImage } from "./resolve/resolve-shortcut.ts";
 
 export type { CachedImage, FetchOptions } from "./_types.ts";
@@ -37,6 +37,7 @@ export async function fetchImage(ref: string, options: FetchOptions): Promise<Ca
   try {
     for (let attempt = 1; ; attempt++) {
       const image = await fetchOnce(parsed, sha256, cache, options);
+      if (options.bootArch) checkBootArch(cache.index, image, options.bootArch);
       if (!options.lease) return image;
       const lease = await acquireLock(leasePath(paths, image.digest), {
         mode: "shared",
@@ -58,6 +59,18 @@ function fetchOnce(parsed: ImageReference, sha256: string | undefined, cache: Ca
   if (parsed.kind === "file") return fetchFile(parsed.path, sha256, cache, options);
   if (parsed.kind === "url") return fetchUrl(parsed.url, { checksum: null, sha256 }, cache, options);
   return fetchShortcut(parsed.distro, parsed.version, sha256, cache, options);
+}
+
+/** Refuses an image known to be another architecture's; notes the architecture of one not known yet. */
+function checkBootArch(index: ImageIndex, image: CachedImage, arch: Arch): void {
+  const known = index.blobArch(image.digest);
+  if (known && known !== arch) {
+    throw new UsageError(`Image is for ${known}, not ${arch}: "${image.source}" (sha256:${image.digest})`, {
+      code: "E_ARCH_MISMATCH",
+      hint: `add --arch ${known}; if the cache is wrong about it: testcloud image remove sha256:${image.digest}`,
+    });
+  }
+  if (!known) index.setBlobArch(image.digest, arch, { overwrite: false });
 }
 
 /** The image is still indexed and its file still there. */
@@ -93,6 +106,7 @@ async function fetchShortcut(
   const expected = { checksum: resolved.checksum, checksumInsecure: resolved.insecure, sha256 };
   const image = await fetchUrl(resolved.url, expected, cache, options);
   cache.index.saveResolution({ reference, arch, url: resolved.url, checksum: checksumText(resolved), insecure: resolved.insecure });
+  cache.index.setBlobArch(image.digest, arch, { overwrite: true });
   return image;
 }
 
@@ -110,7 +124,9 @@ async function fetchOffline(
   if (row) {
     const [algorithm, value] = (row.checksum ?? "").split(":") as ["sha256" | "sha512", string];
     const checksum = row.checksum ? { algorithm, value } : null;
-    return fetchUrl(row.url, { checksum, checksumInsecure: row.insecure, sha256 }, cache, options);
+    const image = await fetchUrl(row.url, { checksum, checksumInsecure: row.insecure, sha256 }, cache, options);
+    cache.index.setBlobArch(image.digest, arch, { overwrite: true });
+    return image;
   }
   // Still tell an unknown shortcut or version apart from one that is merely not cached.
   const known = await resolveShortcut(distro, version, { arch, offline: true }).then(

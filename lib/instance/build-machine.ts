@@ -2,6 +2,8 @@ import { statSync } from "node:fs";
 import { cpus, networkInterfaces, totalmem } from "node:os";
 import { AlreadyExistsError, DependencyError, NotFoundError, StateError, UsageError } from "../errors.ts";
 import { detectVirtType } from "../host/detect-virt.ts";
+import { ARCH_PROFILES } from "../machine/arch-profile.ts";
+import { hostArch, type Arch } from "../machine/arch.ts";
 import { findLoader } from "../host/firmware.ts";
 import { which } from "../host/run.ts";
 import { MACHINE_ROWS, type MachineSettings } from "../host/_machine-settings.ts";
@@ -13,12 +15,12 @@ import { portFree } from "./allocate-port.ts";
  * The machine the settings describe: defaults, then each setting's row puts its value in
  * (lib/host/_machine-settings.ts). What create adds later: MACs and the ssh port.
  */
-export function draftMachine(settings: MachineSettings, network: string, virt = () => detectVirtType().type): Machine {
+export function draftMachine(settings: MachineSettings, network: string, virt = () => detectVirtType().type, host: Arch = hostArch()): Machine {
   const machine: Machine = {
-    arch: "x86_64",
-    type: "q35",
-    firmware: "bios",
-    virtType: settings.virtType === "auto" ? virt() : settings.virtType,
+    arch: host,
+    type: ARCH_PROFILES[host].machines[0]!,
+    firmware: ARCH_PROFILES[host].firmwares[0]!,
+    virtType: "qemu",
     cpu: "auto",
     memoryMiB: 1024,
     vcpus: 2,
@@ -34,12 +36,28 @@ export function draftMachine(settings: MachineSettings, network: string, virt = 
   for (const [key, row] of Object.entries(MACHINE_ROWS)) {
     (row.apply as (m: Machine, v: unknown) => void)(machine, settings[key as keyof MachineSettings]);
   }
+  // KVM runs only the host's own architecture; another is emulated whatever the host has.
+  if (settings.virtType === "auto") machine.virtType = machine.arch === host ? virt() : "qemu";
   machine.disks.forEach((disk, i) => (disk.serial ||= `disk${i + 1}`));
+  checkArchFit(machine, host);
   if (machine.firmware === "uefi-secure" && machine.type !== "q35") {
     throw new UsageError("Invalid --firmware uefi-secure with --machine pc: Secure Boot needs SMM, which only q35 has");
   }
   if (machine.firmware !== "bios") machine.loader = findLoader(machine.firmware, machine);
   return machine;
+}
+
+/** What a machine of this architecture cannot have: another's machine type or firmware, KVM across architectures, devices it has no bus for. */
+function checkArchFit(m: Machine, host: Arch): void {
+  const profile = ARCH_PROFILES[m.arch];
+  const refuse = (what: string) => {
+    throw new UsageError(`Unsupported for --arch ${m.arch}: ${what}`, { code: "E_UNSUPPORTED_ARCH", hint: `testcloud create --help lists the machine settings; drop the one named` });
+  };
+  if (!profile.machines.includes(m.type)) refuse(`--machine ${m.type} (expected ${profile.machines.join(" or ")})`);
+  if (!profile.firmwares.includes(m.firmware)) refuse(`--firmware ${m.firmware} (its firmware is ${profile.firmwares.join(" or ")})`);
+  if (m.virtType === "kvm" && m.arch !== host) refuse(`--virt-type kvm on a ${host} host: KVM runs only the host's architecture`);
+  if (m.tpm && m.arch === "s390x") refuse("--tpm (s390x has no TPM device)");
+  if (!profile.pciBus && m.disks.some((d) => d.bus === "nvme")) refuse("--disk …,bus=nvme (no PCI bus on s390-ccw-virtio)");
 }
 
 /** Every check of the machine before anything is made: sizes, names, host directories, networks, host tools. */
@@ -51,6 +69,11 @@ export async function checkMachine(machine: Machine, conn: Virsh): Promise<void>
   }
   for (const share of machine.shares) checkHostDir(share.hostDir);
   await checkForwards(machine);
+  // libvirt picks the emulator from its host's binaries: only a local daemon's are ours to check.
+  if (localUri(conn.uri)) {
+    const { emulator, package: pkg } = ARCH_PROFILES[machine.arch];
+    requireTools([emulator], pkg, `--arch ${machine.arch}`);
+  }
   if (machine.tpm) requireTools(["swtpm", "swtpm_setup"], "swtpm swtpm-tools", "--tpm");
   if (machine.shares.some((s) => s.readonly)) requireTools(["unshare", "mount"], "util-linux mount", "--share …:ro");
   const networks = [...new Set(machine.nics.map((n) => n.network).filter((n) => n !== "user"))];
@@ -128,6 +151,11 @@ export function portInUse(f: Forward): AlreadyExistsError {
 function localAddresses(): { has(address: string): boolean } {
   const mine = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === "IPv4").map((a) => a.address)));
   return { has: (address) => address.startsWith("127.") || mine.has(address) };
+}
+
+/** A URI of this host's libvirt daemon (no host name), e.g. qemu:///system. */
+function localUri(uri: string): boolean {
+  return /^[a-z0-9+]+:\/\/\//i.test(uri);
 }
 
 function requireTools(tools: string[], packages: string, flag: string): void {

@@ -6,6 +6,7 @@ import type { Runner } from "../host/run.ts";
 import { fetchImage, type FetchOptions } from "../image/fetch-image.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
 import { connect, defineDomain, startDomain, type Virsh } from "../libvirt/virsh.ts";
+import { waitTimeoutS } from "../machine/arch-profile.ts";
 import { userMode, type Machine } from "../machine/machine.ts";
 import { allocateNics, freePort, repickForwards } from "./_allocate.ts";
 import { portInUse } from "./build-machine.ts";
@@ -30,6 +31,8 @@ export interface CreateOptions {
   /** The machine's settings (lib/host/_machine-settings.ts): memory, CPUs, firmware, disks, NICs, shares, TPM… */
   machine: MachineSettings;
   timeoutS: number;
+  /** timeoutS is the timeout setting's default: a guest of another architecture then waits longer (lib/machine/arch-profile.ts). */
+  defaultTimeout?: boolean;
   /** ssh's ConnectTimeout for each login attempt while waiting (the sshConnectTimeout setting). */
   sshConnectTimeoutS?: number;
   /** What "ready" means: an ssh login, cloud-init finished too, or just started. */
@@ -43,8 +46,8 @@ export interface CreateOptions {
   imageDir: string;
   /** The user's user-data, network-config, keys, meta-data and password, already read and checked. */
   provisioning?: Provisioning;
-  /** Passed to the image store: expected digest, shortcut arch, cache-only mode, progress. */
-  fetch?: Pick<FetchOptions, "sha256" | "arch" | "offline" | "onProgress" | "baseUrls" | "allowInsecureHttp" | "maxImageSize">;
+  /** Passed to the image store: expected digest, cache-only mode, progress (shortcuts resolve for the machine's arch). */
+  fetch?: Pick<FetchOptions, "sha256" | "offline" | "onProgress" | "baseUrls" | "allowInsecureHttp" | "maxImageSize">;
   signal?: AbortSignal;
   run?: Runner;
   log?: (message: string) => void;
@@ -69,6 +72,9 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
   const image = await timed("image", () =>
     fetchImage(options.image, {
       ...options.fetch,
+      // Shortcuts resolve the machine's architecture; an image known as another's is refused.
+      arch: machine.arch,
+      bootArch: machine.arch,
       imageDir: options.imageDir,
       run: options.run,
       signal: options.signal,
@@ -101,8 +107,9 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     await testPause("started");
     let ip: string | null = null;
     if (options.wait !== "none") {
-      options.log?.(`Started "${name}" (${machine.virtType === "kvm" ? "KVM" : "TCG"}), waiting for ${options.wait} (timeout ${options.timeoutS} s)`);
-      ip = await waitUntilReady(conn, record, paths, options, timings, timed);
+      const timeoutS = waitTimeoutS(options.timeoutS, options.defaultTimeout, machine);
+      options.log?.(`Started "${name}" (${machine.arch}, ${machine.virtType === "kvm" ? "KVM" : "TCG"}), waiting for ${options.wait} (timeout ${timeoutS} s)`);
+      ip = await waitUntilReady(conn, record, paths, { ...options, timeoutS }, timings, timed);
       options.onEvent?.({ event: "ready", name, ip, ms: Math.round(performance.now() - started) });
     }
     // Only now is the create done: until here `clean` takes a killed create's leftovers for debris.

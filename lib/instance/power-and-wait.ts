@@ -9,7 +9,7 @@ export async function powerAndWait(
   dataDir: string,
   name: string,
   power: () => Promise<PowerResult>,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; sshConnectTimeoutS?: number; onEvent?: EventSink },
+  wait: { for: WaitFor | "none"; timeoutS: number; defaultTimeout?: boolean; signal?: AbortSignal; sshConnectTimeoutS?: number; onEvent?: EventSink },
 ): Promise<PowerResult & { ready: WaitResult | null }> {
   const started = performance.now();
   const result = await phase("power", power, wait.onEvent);

@@ -3,10 +3,10 @@ import { checkTraversable } from "../host/check-traversable.ts";
 import type { MachineSettings } from "../host/_machine-settings.ts";
 import { parseSha256, type FetchOptions } from "../image/fetch-image.ts";
 import { parseReference } from "../image/parse-reference.ts";
-import { hostArch, parseArch } from "../image/resolve/_arch.ts";
 import { domainState, type Virsh } from "../libvirt/virsh.ts";
 import type { Machine } from "../machine/machine.ts";
 import { checkMachine, draftMachine } from "./build-machine.ts";
+import { provisioningMode, type Provisioning } from "./_prepare.ts";
 import { readRecord } from "./state.ts";
 
 /** What preflight needs of the create options. */
@@ -19,7 +19,8 @@ export interface PreflightOptions {
   dataDir: string;
   /** The image cache: the instance's base image is read from it. */
   imageDir: string;
-  fetch?: Pick<FetchOptions, "sha256" | "arch">;
+  fetch?: Pick<FetchOptions, "sha256">;
+  provisioning?: Provisioning;
 }
 
 /**
@@ -34,6 +35,13 @@ export async function preflight(conn: Virsh, name: string, options: PreflightOpt
   parseReference(options.image);
   checkFetchOptions(options.fetch);
   const machine = draftMachine(options.machine, options.network);
+  // The Ignition config goes in through QEMU's fw_cfg, which pseries and s390-ccw-virtio do not have.
+  if (provisioningMode(options.image, options.provisioning) === "ignition" && (machine.arch === "ppc64le" || machine.arch === "s390x")) {
+    throw new UsageError(`Ignition is not supported for ${machine.arch} guests: it needs QEMU's fw_cfg`, {
+      code: "E_UNSUPPORTED_ARCH",
+      hint: "use an image provisioned with cloud-init (NoCloud), which every architecture reads",
+    });
+  }
   if (conn.uri.includes("/system")) {
     checkTraversable(options.dataDir);
     checkTraversable(options.imageDir, "image");
@@ -49,16 +57,7 @@ export async function preflight(conn: Virsh, name: string, options: PreflightOpt
   return machine;
 }
 
-/** --sha256 and --arch are checked up front, so `create --dry-run` refuses what `create` would. */
+/** --sha256 is checked up front, so `create --dry-run` refuses what `create` would (--arch is a machine setting). */
 function checkFetchOptions(fetch: PreflightOptions["fetch"] = {}): void {
   if (fetch.sha256 !== undefined) parseSha256(fetch.sha256);
-  if (fetch.arch === undefined) return;
-  const arch = parseArch(fetch.arch);
-  if (arch !== hostArch()) {
-    // The domain is always the host's architecture (x86_64 CPU): another's image cannot boot in it.
-    throw new UsageError(`Unsupported --arch for create: "${arch}": this host boots ${hostArch()} guests only`, {
-      code: "E_UNSUPPORTED_ARCH",
-      hint: `testcloud image pull --arch ${arch} REF downloads it without booting`,
-    });
-  }
 }

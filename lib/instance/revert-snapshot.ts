@@ -26,7 +26,7 @@ export async function revertSnapshot(
   dataDir: string,
   name: string,
   snapshot: string,
-  wait: { for: WaitFor | "none"; timeoutS: number; signal?: AbortSignal; sshConnectTimeoutS?: number },
+  wait: { for: WaitFor | "none"; timeoutS: number; defaultTimeout?: boolean; signal?: AbortSignal; sshConnectTimeoutS?: number },
 ): Promise<RevertResult> {
   const target = await loadSnapshotTarget(conn, dataDir, name, snapshot);
   const found = findSnapshot(target, snapshot);

@@ -1,3 +1,4 @@
+import { waitTimeoutS } from "../machine/arch-profile.ts";
 import { sshPort } from "../machine/machine.ts";
 import { StateError, TimeoutError } from "../errors.ts";
 import { sshArgv } from "../host/ssh.ts";
@@ -26,20 +27,21 @@ export async function waitInstance(
   conn: Virsh,
   dataDir: string,
   name: string,
-  options: { for: WaitFor; timeoutS: number; signal?: AbortSignal; run?: Runner; sshConnectTimeoutS?: number },
+  options: { for: WaitFor; timeoutS: number; defaultTimeout?: boolean; signal?: AbortSignal; run?: Runner; sshConnectTimeoutS?: number },
 ): Promise<WaitResult> {
   const instance = await loadInstance(conn, dataDir, name);
   assertRunning(instance);
   const start = performance.now();
+  const timeoutS = waitTimeoutS(options.timeoutS, options.defaultTimeout, instance.record.machine);
   const ready = await waitReady(conn, instance.record, instance.paths, {
-    timeoutMs: options.timeoutS * 1000,
+    timeoutMs: timeoutS * 1000,
     signal: options.signal,
     run: options.run,
     sshConnectTimeoutS: options.sshConnectTimeoutS,
   });
   let cloudInit: string | null = null;
   if (options.for === "cloud-init") {
-    const left = options.timeoutS * 1000 - (performance.now() - start);
+    const left = timeoutS * 1000 - (performance.now() - start);
     cloudInit = await waitCloudInit(instance.record, instance.paths, ready.ip, Math.round(Math.max(left, 1000)), options.run);
   }
   const { record } = instance;

@@ -108,7 +108,7 @@ async function leaseFor(conn: Virsh, record: InstanceRecord): Promise<string | n
 async function assertAlive(conn: Virsh, record: InstanceRecord, paths: InstancePaths, phase: string) {
   const state = await domainStateByUuid(conn, record.uuid);
   const tail = await consoleTail(paths.consoleLog, 40);
-  const problem = bootProblem(tail, record.machine.firmware);
+  const problem = bootProblem(tail, record.machine.firmware, record.machine.arch);
   if (state === "running" && !problem) return;
   const why = problem?.message ?? `stopped while ${phase}: state is ${state ?? "undefined"}`;
   throw new StateError(`Instance "${record.name}" cannot boot: ${why}`, { code: "E_BOOT_FAILED", hint: problem?.hint, detail: tail.slice(-15) });

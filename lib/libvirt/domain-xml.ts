@@ -1,3 +1,4 @@
+import { ARCH_PROFILES } from "../machine/arch-profile.ts";
 import type { ExtraDisk, Machine, Nic, Share } from "../machine/machine.ts";
 import type { DomainFiles } from "./_types.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
@@ -43,7 +44,7 @@ export function renderDomainXml(spec: DomainSpec): string {
     // virtiofs needs guest memory the daemon can map.
     m.shares.length > 0 && el("memoryBacking", {}, el("source", { type: "memfd" }), el("access", { mode: "shared" })),
     os(m, spec.files),
-    el("features", {}, el("acpi"), el("apic"), m.loader?.secure && el("smm", { state: "on" })),
+    features(m),
     cpu(m),
     el("clock", { offset: "utc" }),
     el("on_poweroff", {}, "destroy"),
@@ -67,10 +68,17 @@ function os(m: Machine, files: DomainFiles): XmlNode {
     el("type", { arch: m.arch, machine: m.type }, "hvm"),
     m.loader && el("loader", { readonly: "yes", secure: m.loader.secure ? "yes" : "no", type: "pflash" }, m.loader.code),
     m.loader && el("nvram", { template: m.loader.varsTemplate }, files.nvram),
-    el("boot", { dev: "hd" }),
+    // s390x boots by per-device order (the root disk's <boot order>): libvirt refuses <boot dev> there.
+    m.arch !== "s390x" && el("boot", { dev: "hd" }),
     // Without graphics, SeaBIOS messages ("No bootable device") only reach the log via serial.
-    !m.loader && el("bios", { useserial: "yes" }),
+    !m.loader && m.arch === "x86_64" && el("bios", { useserial: "yes" }),
   );
+}
+
+/** ACPI where the architecture has it (x86_64, and aarch64's UEFI): the power button `shutdown` presses. */
+function features(m: Machine): XmlNode | false {
+  if (m.arch === "x86_64") return el("features", {}, el("acpi"), el("apic"), m.loader?.secure && el("smm", { state: "on" }));
+  return m.arch === "aarch64" && el("features", {}, el("acpi"));
 }
 
 function cpu(m: Machine): XmlNode {
@@ -78,6 +86,8 @@ function cpu(m: Machine): XmlNode {
   // Under TCG "maximum" enables every feature QEMU can emulate, so images built
   // for x86-64-v2/v3 (RHEL 9/10) boot; qemu64 would not.
   if (m.virtType === "kvm") return el("cpu", { mode: "host-passthrough", migratable: "off" });
+  const tcg = ARCH_PROFILES[m.arch].tcgCpu;
+  if (tcg !== "maximum") return el("cpu", { mode: "custom", match: "exact", check: "none" }, el("model", { fallback: "forbid" }, tcg));
   return el("cpu", { mode: "maximum", check: "none" });
 }
 
@@ -86,25 +96,40 @@ function devices(m: Machine, files: DomainFiles): XmlNode {
   return el(
     "devices",
     {},
-    disk(files.rootDisk, "qcow2", "vda", "virtio"),
+    disk(files.rootDisk, "qcow2", "vda", "virtio", { bootOrder: m.arch === "s390x" ? 1 : undefined }),
     files.seed !== undefined && disk(files.seed, "raw", "vdb", "virtio", { readonly: true }),
     ...m.disks.map((d, i) => d.bus !== "nvme" && extraDisk(d, files.disks[i]!, i, m.disks)),
     scsi && el("controller", { type: "scsi", index: "0", model: "virtio-scsi" }),
     // The first user-mode NIC forwards ssh: it is a QEMU argument (see _qemu-args.ts).
     ...m.nics.map((nic, i) => !(i === 0 && nic.network === "user") && iface(nic, m)),
     ...m.shares.map((share, i) => filesystem(share, files.shareHelpers[i])),
-    // A pty serial keeps `virsh console` working; virtlogd copies it to the log file.
-    el("serial", { type: "pty" }, el("log", { file: files.consoleLog, append: "off" }), el("target", { port: 0 })),
-    el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
+    ...console(m, files.consoleLog),
     el("rng", { model: "virtio" }, el("backend", { model: "random" }, "/dev/urandom")),
-    m.tpm && el("tpm", { model: "tpm-crb" }, el("backend", { type: "emulator", version: "2.0" })),
+    m.tpm && el("tpm", { model: TPM_MODEL[m.arch] }, el("backend", { type: "emulator", version: "2.0" })),
     m.graphics === "vnc" && el("graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" }, el("listen", { type: "address", address: "127.0.0.1" })),
     m.graphics === "vnc" && el("video", {}, el("model", { type: "virtio" })),
     el("memballoon", { model: "none" }),
   );
 }
 
-function disk(path: string, format: string, target: string, bus: string, extra: { readonly?: boolean; serial?: string } = {}): XmlNode {
+/** The TPM device each architecture's guests know (s390x has none). */
+const TPM_MODEL: Partial<Record<Machine["arch"], string>> = { x86_64: "tpm-crb", aarch64: "tpm-tis", ppc64le: "tpm-spapr" };
+
+/**
+ * A pty serial port (PL011 on aarch64, spapr-vty on ppc64le) keeps `virsh console` working;
+ * virtlogd copies it to the log file. s390x has no serial port: its SCLP console is logged instead.
+ */
+function console(m: Machine, log: string): XmlNode[] {
+  const { serial, console: target } = ARCH_PROFILES[m.arch];
+  const logged = el("log", { file: log, append: "off" });
+  if (!serial) return [el("console", { type: "pty" }, logged, el("target", { type: target, port: 0 }))];
+  return [
+    el("serial", { type: "pty" }, logged, el("target", { type: serial.type, port: 0 }, serial.model !== undefined && el("model", { name: serial.model }))),
+    el("console", { type: "pty" }, el("target", { type: target, port: 0 })),
+  ];
+}
+
+function disk(path: string, format: string, target: string, bus: string, extra: { readonly?: boolean; serial?: string; bootOrder?: number } = {}): XmlNode {
   return el(
     "disk",
     { type: "file", device: "disk" },
@@ -113,6 +138,7 @@ function disk(path: string, format: string, target: string, bus: string, extra: 
     el("target", { dev: target, bus }),
     extra.serial !== undefined && el("serial", {}, extra.serial),
     extra.readonly && el("readonly"),
+    extra.bootOrder !== undefined && el("boot", { order: String(extra.bootOrder) }),
   );
 }
 
@@ -135,8 +161,8 @@ function iface(nic: Nic, m: Machine): XmlNode {
     nic.network !== "user" && el("source", { network: nic.network }),
     el("mac", { address: nic.mac }),
     el("model", { type: nicModel(m) }),
-    // The iPXE option ROM only slows the boot of a disk image.
-    el("rom", { enabled: "no" }),
+    // The iPXE option ROM only slows the boot of a disk image (s390x's CCW NICs have none).
+    ARCH_PROFILES[m.arch].pciBus !== null && el("rom", { enabled: "no" }),
   );
 }
 

@@ -1,3 +1,5 @@
+import type { Arch } from "./arch.ts";
+
 /**
  * The machine an instance runs on: one value, made from flags and config
  * (lib/machine/options.ts), stored in the instance record, and rendered into the domain
@@ -5,9 +7,13 @@
  * options.ts and a branch in the renderer.
  */
 export interface Machine {
-  arch: "x86_64";
-  /** QEMU machine type: q35 (PCIe, the default) or pc (i440fx, for guests such as el6/el7). */
-  type: "q35" | "pc";
+  /** The guest's architecture (lib/machine/arch-profile.ts says what each needs). */
+  arch: Arch;
+  /**
+   * QEMU machine type: for x86_64 q35 (PCIe, the default) or pc (i440fx, for guests such as
+   * el6/el7); virt for aarch64, pseries for ppc64le, s390-ccw-virtio for s390x.
+   */
+  type: "q35" | "pc" | "virt" | "pseries" | "s390-ccw-virtio";
   firmware: Firmware;
   /** The UEFI firmware files chosen from the host's descriptors at create; absent for bios. */
   loader?: Loader;
@@ -32,6 +38,7 @@ export interface Machine {
   graphics: "none" | "vnc";
 }
 
+/** "bios": the architecture's own firmware where it is not UEFI (SeaBIOS, SLOF on ppc64le, s390-ccw on s390x). */
 export type Firmware = "bios" | "uefi" | "uefi-secure";
 
 export interface Loader {

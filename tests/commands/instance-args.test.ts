@@ -17,16 +17,16 @@ async function globals(env: Record<string, string>): Promise<Globals> {
 describe("powerWait", () => {
   test("without flags waits as the timeout, wait and sshConnectTimeout settings say", async () => {
     const g = await globals({ TESTCLOUD_TIMEOUT: "42", TESTCLOUD_WAIT: "cloud-init", TESTCLOUD_SSH_CONNECT_TIMEOUT: "9" });
-    expect(await powerWait({}, g)).toEqual({ for: "cloud-init", timeoutS: 42, sshConnectTimeoutS: 9, signal: g.signal });
+    expect(await powerWait({}, g)).toEqual({ for: "cloud-init", timeoutS: 42, defaultTimeout: false, sshConnectTimeoutS: 9, signal: g.signal });
   });
 
-  test("without flags or settings waits 300 s for ssh, each login attempt connecting for 3 s", async () => {
-    expect(await powerWait({}, await globals({}))).toMatchObject({ for: "ssh", timeoutS: 300, sshConnectTimeoutS: 3 });
+  test("without flags or settings waits the default 300 s for ssh (longer for another architecture), each login attempt connecting for 3 s", async () => {
+    expect(await powerWait({}, await globals({}))).toMatchObject({ for: "ssh", timeoutS: 300, defaultTimeout: true, sshConnectTimeoutS: 3 });
   });
 
-  test("--timeout and --wait beat the settings", async () => {
+  test("--timeout and --wait beat the settings, and a --timeout is not the default", async () => {
     const g = await globals({ TESTCLOUD_TIMEOUT: "42", TESTCLOUD_WAIT: "cloud-init" });
-    expect(await powerWait({ timeout: "7", wait: "ssh" }, g)).toMatchObject({ for: "ssh", timeoutS: 7 });
+    expect(await powerWait({ timeout: "7", wait: "ssh" }, g)).toMatchObject({ for: "ssh", timeoutS: 7, defaultTimeout: false });
   });
 
   test("--no-wait does not wait, whatever the wait setting", async () => {

@@ -10,12 +10,16 @@ export const BIN = resolve(import.meta.dir, "../../dist/testcloud");
 export const NETWORK = process.env.TESTCLOUD_TEST_NETWORK ?? "testcloud-test";
 export const URI = "qemu:///system";
 
-/** Path of a test image built by scripts/images/<kind>/build.sh; a missing one fails the suite. */
-export function testImage(kind: "tiny" | "debian"): string {
-  const variable = `TESTCLOUD_${kind.toUpperCase()}_IMAGE`;
+/** The tiny image of another architecture: `bash scripts/images/tiny/build.sh ARCH`. */
+export type ForeignTiny = "tiny-aarch64" | "tiny-ppc64le" | "tiny-s390x";
+
+/** Path of a test image built by scripts/images/<kind>/build.sh [ARCH]; a missing one fails the suite. */
+export function testImage(kind: "tiny" | "debian" | ForeignTiny): string {
+  const variable = `TESTCLOUD_${kind.toUpperCase().replace("-", "_")}_IMAGE`;
   const path = process.env[variable];
   if (!path || !existsSync(path)) {
-    throw new Error(`${variable} must name a built image: run "bash scripts/images/${kind}/build.sh"`);
+    const [recipe, arch] = kind.split("-");
+    throw new Error(`${variable} must name a built image: run "bash scripts/images/${recipe}/build.sh${arch ? ` ${arch}` : ""}"`);
   }
   return path;
 }

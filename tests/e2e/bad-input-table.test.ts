@@ -108,11 +108,11 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["a network that does not exist", create("--network", "no-such-net"), {}, 4, "E_NOT_FOUND"],
   ["an uppercase --user", create("--user", "Root"), {}, 2, "E_USAGE"],
   ["an unknown --arch", create("--arch", "sparc"), {}, 2, "E_USAGE"],
-  ["an --arch this host cannot boot yet", create("--arch", "aarch64"), {}, 2, "E_UNSUPPORTED_ARCH"],
+  ["another architecture's machine type with --arch", create("--arch", "aarch64", "--machine", "q35"), {}, 2, "E_UNSUPPORTED_ARCH"],
   ["a malformed --sha256", create("--sha256", "xyz"), {}, 2, "E_USAGE"],
   ["a --sha256 that does not match", create("--sha256", "0".repeat(64)), {}, 6, "E_CHECKSUM_MISMATCH"],
   ["--dry-run with a malformed --sha256", create("--dry-run", "--sha256", "xyz"), {}, 2, "E_USAGE"],
-  ["--dry-run with an --arch this host cannot boot", create("--dry-run", "--arch", "aarch64"), {}, 2, "E_UNSUPPORTED_ARCH"],
+  ["--dry-run with KVM for another architecture", create("--dry-run", "--arch", "s390x", "--virt-type", "kvm"), {}, 2, "E_UNSUPPORTED_ARCH"],
   // create: the machine
   ["an extra disk of size 0", create("--disk", "0"), {}, 2, "E_USAGE"],
   ["an extra disk on an unknown bus", create("--disk", "1G,bus=ide"), {}, 2, "E_USAGE"],
@@ -132,7 +132,8 @@ const cases: [string, () => string[], Record<string, string>, number, string][] 
   ["forward --remove of no such forward", () => ["forward", stopped, "--remove", "1234:80"], {}, 2, "E_USAGE"],
   ["an unknown firmware", create("--firmware", "coreboot"), {}, 2, "E_USAGE"],
   ["Secure Boot on the pc machine type", create("--machine", "pc", "--firmware", "uefi-secure"), {}, 2, "E_USAGE"],
-  ["an unknown machine type", create("--machine", "virt"), {}, 2, "E_USAGE"],
+  ["an unknown machine type", create("--machine", "isapc"), {}, 2, "E_USAGE"],
+  ["another architecture's machine type for this host's", create("--machine", "virt"), {}, 2, "E_UNSUPPORTED_ARCH"],
   ["a CPU model with shell characters", create("--cpu", "max;reboot"), {}, 2, "E_USAGE"],
   ["--tpm without swtpm on the PATH", create("--tpm"), { PATH: join(scratch, "bin-without-swtpm") }, 3, "E_MISSING_TOOL"],
   // create: images

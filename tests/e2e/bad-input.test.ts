@@ -49,7 +49,8 @@ describe("create refuses bad input with a one-line error and leaves nothing behi
 
   test("a missing qemu-img → exit 3 naming the package", async () => {
     const bin = mkdtempSync(join(tmpdir(), "tc-path-"));
-    for (const tool of ["virsh", "ssh", "ssh-keygen"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
+    // The emulator is checked first: it must be there for qemu-img to be the one missing.
+    for (const tool of ["virsh", "ssh", "ssh-keygen", "qemu-system-x86_64"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
     const name = uniqueName("noqemuimg");
     const result = await cli(["create", testImage("tiny"), "--name", name, "--network", NETWORK, "--json"], { PATH: bin });
     expect(result.exitCode).toBe(3);

@@ -249,7 +249,7 @@ describe("settingRows", () => {
     const rows = settingRows(config);
     const keys = rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.slice(0, 3)).toEqual(["ram", "vcpus", "diskSize"]);
+    expect(keys.slice(0, 4)).toEqual(["arch", "ram", "vcpus", "diskSize"]);
     expect(keys).toContain("imageDir");
     expect(rows.find((r) => r.key === "ram")).toEqual({ key: "ram", value: 2048, origin: user });
     expect(rows.find((r) => r.key === "baseUrls.cloud.debian.org")).toEqual({ key: "baseUrls.cloud.debian.org", value: "http://m", origin: user });

@@ -53,8 +53,13 @@ describe("machine settings through the config layers", () => {
     return (await loadConfig({ files: [path], env, uid: 0, flags: flags as never })).settings;
   }
 
-  test("defaults: q35, bios, cpu auto, no TPM, no extra devices", async () => {
-    expect(await load("")).toMatchObject({ machine: "q35", firmware: "bios", cpu: "auto", tpm: false, disk: [], nic: [], share: [] });
+  test("defaults: the host's arch with its machine type and firmware (auto), cpu auto, no TPM, no extra devices", async () => {
+    expect(await load("")).toMatchObject({ arch: "auto", machine: "auto", firmware: "auto", cpu: "auto", tpm: false, disk: [], nic: [], share: [] });
+  });
+
+  test("arch takes Debian's names too, from a file or a variable", async () => {
+    expect((await load('arch = "arm64"\n')).arch).toBe("aarch64");
+    expect((await load("", { TESTCLOUD_ARCH: "ppc64el" })).arch).toBe("ppc64le");
   });
 
   test("a config file sets lists with TOML arrays in the flags' syntax", async () => {
@@ -74,8 +79,9 @@ describe("machine settings through the config layers", () => {
   });
 
   const refused: [string, string, string][] = [
-    ["an unknown firmware", 'firmware = "coreboot"', '"firmware" must be one of "bios", "uefi", "uefi-secure"'],
-    ["an unknown machine type", 'machine = "virt"', '"machine" must be one of "q35", "pc"'],
+    ["an unknown firmware", 'firmware = "coreboot"', '"firmware" must be one of "auto", "bios", "uefi", "uefi-secure"'],
+    ["an unknown machine type", 'machine = "microvm"', '"machine" must be one of "auto", "q35", "pc", "virt", "pseries", "s390-ccw-virtio"'],
+    ["an unknown architecture", 'arch = "sparc"', '"arch" must be "auto" or one of x86_64, aarch64, ppc64le, s390x'],
     ["a disk with an unknown bus", 'disk = ["1G,bus=ide"]', '"disk" must be a list of SIZE[,serial=S][,bus=virtio|scsi|nvme]'],
     ["a share with a relative directory", 'share = ["data:tag"]', '"share" must be a list of HOSTDIR[:TAG][:ro]'],
     ["a disk that is not a list", 'disk = "1G"', '"disk" must be a list of'],

@@ -15,3 +15,17 @@ describe("bootProblem", () => {
     expect(bootProblem(lines, firmware)?.hint ?? null).toEqual(hint === null ? null : expect.stringContaining(hint));
   });
 });
+
+describe("bootProblem on other architectures", () => {
+  const cases: [string, string[], "aarch64" | "ppc64le" | "s390x", boolean][] = [
+    ["s390-ccw with no zipl boot record (an empty or x86 disk)", ["LOADPARM=[        ]", "Using virtio-blk.", "No zIPL section in IPL2 record.", "zIPL load failed.", "Failed to load OS from hard disk"], "s390x", true],
+    ["AAVMF with nothing to boot (a BIOS-only or x86 image)", ["BdsDxe: No bootable option or device was found."], "aarch64", true],
+    ["SLOF with nothing to boot", ["No bootable device"], "ppc64le", true],
+    ["a kernel booting under SLOF", ["SLOF", "Booting Linux via __start() @ 0x0000000002000000 ..."], "ppc64le", false],
+  ];
+  test.each(cases)("%s", (_label, lines, arch, gaveUp) => {
+    const problem = bootProblem(lines, arch === "aarch64" ? "uefi" : "bios", arch);
+    expect(problem?.hint ?? null).toEqual(gaveUp ? expect.stringContaining("check --arch") : null);
+    if (gaveUp) expect(problem!.hint).not.toContain("--firmware");
+  });
+});

@@ -43,6 +43,41 @@ describe("draftMachine", () => {
     expect(m.shares).toEqual([{ hostDir: "/srv", tag: "s", readonly: true }]);
     expect(m.loader).toEqual({ code: "/usr/share/OVMF/OVMF_CODE_4M.fd", varsTemplate: "/usr/share/OVMF/OVMF_VARS_4M.fd", secure: false });
   });
+
+  test("--arch aarch64 on an x86_64 host: the virt board with AAVMF (qemu-efi-aarch64's descriptor), under TCG even where KVM works", async () => {
+    const m = draftMachine(await settings({ arch: "aarch64" }), "default", () => "kvm", "x86_64");
+    expect(m).toMatchObject({ arch: "aarch64", type: "virt", firmware: "uefi", virtType: "qemu" });
+    expect(m.loader).toEqual({ code: "/usr/share/AAVMF/AAVMF_CODE.fd", varsTemplate: "/usr/share/AAVMF/AAVMF_VARS.fd", secure: false });
+  });
+
+  test("--arch ppc64le and s390x: pseries and s390-ccw-virtio with their own firmware (no loader)", async () => {
+    const ppc = draftMachine(await settings({ arch: "ppc64el" }), "default", () => "kvm", "x86_64");
+    expect(ppc).toMatchObject({ arch: "ppc64le", type: "pseries", firmware: "bios", virtType: "qemu" });
+    expect(ppc.loader).toBeUndefined();
+    const s390 = draftMachine(await settings({ arch: "s390x" }), "default", () => "kvm", "x86_64");
+    expect(s390).toMatchObject({ arch: "s390x", type: "s390-ccw-virtio", firmware: "bios", virtType: "qemu" });
+  });
+
+  test("the host's own architecture named with --arch keeps KVM where it works", async () => {
+    const m = draftMachine(await settings({ arch: "amd64" }), "default", () => "kvm", "x86_64");
+    expect(m).toMatchObject({ arch: "x86_64", type: "q35", firmware: "bios", virtType: "kvm" });
+  });
+
+  const unfit: [string, Record<string, unknown>, string][] = [
+    ["another architecture's machine type", { arch: "aarch64", machine: "q35" }, "--machine q35 (expected virt)"],
+    ["BIOS for aarch64", { arch: "aarch64", firmware: "bios" }, "--firmware bios (its firmware is uefi)"],
+    ["UEFI for s390x", { arch: "s390x", firmware: "uefi" }, "--firmware uefi (its firmware is bios)"],
+    ["Secure Boot for aarch64", { arch: "aarch64", firmware: "uefi-secure" }, "--firmware uefi-secure"],
+    ["KVM across architectures", { arch: "ppc64le", virtType: "kvm" }, "--virt-type kvm on a x86_64 host"],
+    ["a TPM on s390x", { arch: "s390x", tpm: true }, "--tpm"],
+    ["an NVMe disk on s390x", { arch: "s390x", disk: ["1G,bus=nvme"] }, "bus=nvme"],
+  ];
+  test.each(unfit)("refuses %s as E_UNSUPPORTED_ARCH", async (_label, flags, detail) => {
+    const s = await settings(flags);
+    const error = await failure(async () => draftMachine(s, "default", () => "qemu", "x86_64"));
+    expect(error.code).toBe("E_UNSUPPORTED_ARCH");
+    expect(error.message).toContain(detail);
+  });
 });
 
 describe("checkMachine refuses, before anything is made", () => {

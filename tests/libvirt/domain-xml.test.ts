@@ -6,6 +6,7 @@ import { run } from "../../lib/host/run.ts";
 import { METADATA_NS, renderDomainXml, type DomainSpec } from "../../lib/libvirt/domain-xml.ts";
 import { connect, domainStateByUuid, startDomain } from "../../lib/libvirt/virsh.ts";
 import { requireTool, useTempDirs } from "../_helpers.ts";
+import type { Machine } from "../../lib/machine/machine.ts";
 import { testDomain } from "../_machine.ts";
 import { useScratchDomains } from "./_scratch-domain.ts";
 
@@ -227,6 +228,60 @@ describe("renderDomainXml disks and shares", () => {
   });
 });
 
+/** The machine each other architecture drafts (lib/machine/arch-profile.ts), with a user-mode NIC, a disk and a share. */
+const AAVMF = { code: "/usr/share/AAVMF/AAVMF_CODE.fd", varsTemplate: "/usr/share/AAVMF/AAVMF_VARS.fd", secure: false };
+const OTHER_ARCHES: Record<"aarch64" | "ppc64le" | "s390x", Partial<Machine>> = {
+  aarch64: { arch: "aarch64", type: "virt", firmware: "uefi", loader: AAVMF, virtType: "qemu" },
+  ppc64le: { arch: "ppc64le", type: "pseries", firmware: "bios", virtType: "qemu" },
+  s390x: { arch: "s390x", type: "s390-ccw-virtio", firmware: "bios", virtType: "qemu" },
+};
+const foreign = (arch: keyof typeof OTHER_ARCHES, extra: Partial<Machine> = {}) =>
+  testDomain({
+    machine: { ...OTHER_ARCHES[arch], nics: [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40022 }], ...extra },
+    files: { disks: (extra.disks ?? []).map((_, i) => `/data/instances/tiny/disk${i + 1}.qcow2`) },
+  });
+
+describe("renderDomainXml other architectures", () => {
+  test("aarch64: the virt board, AAVMF's code and an NVRAM of its own, ACPI (the power button), a PL011 serial console, QEMU's max CPU", () => {
+    const xml = renderDomainXml(foreign("aarch64"));
+    expect(xml).toContain('<type arch="aarch64" machine="virt">hvm</type>');
+    expect(xml).toContain('<loader readonly="yes" secure="no" type="pflash">/usr/share/AAVMF/AAVMF_CODE.fd</loader>');
+    expect(xml).toContain('<nvram template="/usr/share/AAVMF/AAVMF_VARS.fd">/data/instances/tiny/nvram.fd</nvram>');
+    expect(xml).toContain("<features>\n    <acpi/>\n  </features>");
+    expect(xml).toContain('<target type="system-serial" port="0">\n        <model name="pl011"/>');
+    expect(xml).toContain('<cpu mode="maximum" check="none"/>');
+    expect(xml).not.toContain("<bios");
+    expect(argAfter(qemuArgs(xml), "-device")).toEqual(expect.arrayContaining(["virtio-net-pci", "bus=pcie.0", "addr=0x10"]));
+  });
+
+  test("ppc64le: pseries with SLOF (no loader), the spapr-vty console, a named POWER9 CPU (libvirt has no maximum for ppc64), no ACPI", () => {
+    const xml = renderDomainXml(foreign("ppc64le", { tpm: true }));
+    expect(xml).toContain('<type arch="ppc64le" machine="pseries">hvm</type>');
+    expect(xml).toContain('<target type="spapr-vio-serial" port="0">\n        <model name="spapr-vty"/>');
+    expect(xml).toContain('<model fallback="forbid">POWER9</model>');
+    expect(xml).toContain('<tpm model="tpm-spapr">');
+    expect(xml).not.toContain("<features");
+    expect(xml).not.toContain("<loader");
+    expect(argAfter(qemuArgs(xml), "-device")).toEqual(expect.arrayContaining(["virtio-net-pci", "bus=pci.0"]));
+  });
+
+  test("s390x: s390-ccw-virtio booting the root disk by its order, the SCLP console logged (no serial port), the user-mode NIC on CCW", () => {
+    const xml = renderDomainXml(foreign("s390x"));
+    expect(xml).toContain('<type arch="s390x" machine="s390-ccw-virtio">hvm</type>');
+    expect(xml).not.toContain('<boot dev="hd"/>');
+    expect(xml).toMatch(/<target dev="vda" bus="virtio"\/>\n\s*<boot order="1"\/>/);
+    expect(xml).not.toContain("<serial");
+    expect(xml).toContain('<console type="pty">\n      <log file="/data/instances/tiny/console.log" append="off"/>\n      <target type="sclp" port="0"/>');
+    expect(argAfter(qemuArgs(xml), "-device")).toEqual(["virtio-net-ccw", "netdev=tcnet0", "mac=52:54:00:12:34:56", "devno=fe.0.ff10"]);
+  });
+
+  test("x86_64 keeps its serial port and console as before", () => {
+    const xml = renderDomainXml(spec);
+    expect(xml).toContain('<serial type="pty">\n      <log file="/data/instances/tiny/console.log" append="off"/>\n      <target port="0"/>\n    </serial>');
+    expect(xml).toContain('<console type="pty">\n      <target type="serial" port="0"/>\n    </console>');
+  });
+});
+
 describe("renderDomainXml against libvirt's schema", () => {
   const tempDir = useTempDirs();
   const cases: [string, DomainSpec][] = [
@@ -234,6 +289,9 @@ describe("renderDomainXml against libvirt's schema", () => {
     ["user mode under qemu", userMode],
     ["XML metacharacters in every value", nasty],
     ["every device option at once", full],
+    ["an aarch64 guest", foreign("aarch64", { disks: [{ sizeBytes: 2 ** 30, serial: "d1", bus: "scsi" }], tpm: true })],
+    ["a ppc64le guest", foreign("ppc64le", { disks: [{ sizeBytes: 2 ** 30, serial: "d1", bus: "nvme" }] })],
+    ["an s390x guest", foreign("s390x", { disks: [{ sizeBytes: 2 ** 30, serial: "d1", bus: "virtio" }] })],
   ];
 
   test.each(cases)("virt-xml-validate accepts %s", async (_label, domain) => {
@@ -249,6 +307,19 @@ describe("renderDomainXml against libvirt's schema", () => {
 
 // Integration with the real libvirt daemon: define and start a user-mode domain on an
 // empty disk under TCG. It only has to reach "running"; nothing boots.
+/** What each firmware prints first on the console. */
+const FIRMWARE_SAYS: Record<keyof typeof OTHER_ARCHES, RegExp> = { aarch64: /UEFI firmware/, ppc64le: /SLOF/, s390x: /LOADPARM/ };
+
+/** Polls `read` until `done` says so or `ms` pass; returns the last value read. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > end) return value;
+    await Bun.sleep(250);
+  }
+}
+
 describe("renderDomainXml with libvirt", () => {
   const tempDir = useTempDirs();
   const conn = connect(defaultUri());
@@ -260,4 +331,17 @@ describe("renderDomainXml with libvirt", () => {
     await startDomain(conn, domain.uuid);
     expect(await domainStateByUuid(conn, domain.uuid)).toBe("running");
   });
+
+  test.each(Object.keys(OTHER_ARCHES) as (keyof typeof OTHER_ARCHES)[])("libvirt defines and starts a user-mode %s domain under TCG", async (arch) => {
+    requireTool("virsh", "libvirt-clients");
+    requireTool(`qemu-system-${arch === "ppc64le" ? "ppc64" : arch}`, "qemu-system-arm qemu-system-ppc qemu-system-misc");
+    // pseries wants more than 64 MiB for SLOF and its RMA.
+    // A second NIC is libvirt's own <interface>; the first is QEMU's (it forwards ssh).
+    const nics = [{ network: "user", mac: "52:54:00:12:34:56", sshPort: 40000 + Math.floor(Math.random() * 20000) }, { network: "user", mac: "52:54:00:12:34:57" }];
+    const domain = await scratchDomain(await tempDir(), { ...OTHER_ARCHES[arch], memoryMiB: 256, nics });
+    await startDomain(conn, domain.uuid);
+    // Its firmware runs and speaks on the logged console (s390-ccw then stops: the disk is empty).
+    const log = await until(() => Bun.file(domain.files.consoleLog).text().catch(() => ""), (text) => FIRMWARE_SAYS[arch].test(text), 60_000);
+    expect(log).toMatch(FIRMWARE_SAYS[arch]);
+  }, 90_000);
 });

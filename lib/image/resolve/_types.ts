@@ -1,6 +1,8 @@
 /** Types the resolvers, their context and resolveShortcut share (kept here so no import runs back up). */
 
-export type Arch = "x86_64" | "aarch64" | "ppc64le" | "s390x";
+import type { Arch } from "../../machine/arch.ts";
+
+export type { Arch };
 
 /** Where a shortcut resolved to, and the digest its distro publishes for it. */
 export interface ResolvedImage {

@@ -1,6 +1,6 @@
 import { UsageError } from "../../errors.ts";
 import { DEFAULT_BASE_URLS } from "../../host/base-urls.ts";
-import { hostArch, parseArch } from "./_arch.ts";
+import { hostArch, parseArch } from "../../machine/arch.ts";
 import { makeContext } from "./_context.ts";
 import type { Arch, ResolvedImage } from "./_types.ts";
 import { DISTROS, findDistro } from "./distros.ts";

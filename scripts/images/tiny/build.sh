@@ -5,7 +5,11 @@
 # Debian's kernel; busybox + dropbear initramfs that reads a cloud-init
 # NoCloud seed) and boots in seconds under TCG.
 #
-#   bash scripts/images/tiny/build.sh
+#   bash scripts/images/tiny/build.sh [ARCH]
+#
+# ARCH: x86_64 (the default, this file) or aarch64, ppc64le, s390x
+# (build-foreign.sh: the same guest from Debian's packages of that
+# architecture, booted by that architecture's firmware; see arches.sh).
 #
 # stdout: exactly one line, the absolute path of the image
 #         ${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}/tiny-<hash16>.qcow2
@@ -27,6 +31,10 @@ umask 022
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+case ${1:-x86_64} in
+x86_64 | amd64) ;;
+*) exec bash "$HERE/build-foreign.sh" "$1" ;;
+esac
 FIX=${TESTCLOUD_FIXTURES:-/var/cache/testcloud-fixtures}
 MBR_BIN=/usr/lib/syslinux/mbr/mbr.bin
 
@@ -45,6 +53,10 @@ done
 # ------------------------------------------------------------ inputs
 # shellcheck source=debs.sh
 . "$HERE/debs.sh"
+# shellcheck source=initramfs.sh
+. "$HERE/initramfs.sh"
+# shellcheck source=cache.sh
+. "$HERE/cache.sh"
 # apt-cache takes ~1 s here (no pkgcache.bin), so the answer is cached in the
 # fixtures dir, keyed on the apt lists / dpkg status / apt config it depends on.
 mkdir -p "$FIX" 2>/dev/null || die "cannot create fixtures dir $FIX"
@@ -108,30 +120,8 @@ recipe_hash() {
 HASH=$(recipe_hash)
 OUT="$FIX/tiny-$HASH.qcow2"
 
-if [ -f "$OUT" ]; then
-	log "cached: $OUT"
-	echo "$OUT"
-	exit 0
-fi
-
 # ------------------------------------------------------------ build
-# one builder at a time per cache dir (both would write $OUT.tmp)
-exec 9>"$FIX/.tiny-build.lock"
-flock 9
-if [ -f "$OUT" ]; then
-	log "cached (built concurrently): $OUT"
-	echo "$OUT"
-	exit 0
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/testcloud-tiny.XXXXXX")
-cleanup() {
-	rm -rf "$TMP"
-	rm -f "$OUT.tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+cached_or_lock "$OUT"
 log "building $OUT (kernel $KPKG $KVER, $SHIM_PKG $SHIM_VER, $GRUB_PKG $GRUB_VER, busybox $BB_VER, dropbear $DB_VER)"
 
 # --- Debian packages (download cache: $FIX/downloads)
@@ -154,27 +144,10 @@ VMLINUZ="$TMP/k/boot/vmlinuz-$KREL"
 [ -d "$KM" ] || die "no modules dir for $KREL in $KPKG"
 depmod -b "$TMP/k" "$KREL"
 
-# --- initramfs tree (merged-/usr layout: sbin, usr/bin, usr/sbin -> bin)
+# --- initramfs (initramfs.sh)
 R="$TMP/root"
-mkdir -p "$R"/{bin,lib,lib64,etc/tiny,proc,sys,dev,run,tmp,root,home,mnt,var/log,var/lib,usr/share,usr/libexec}
-ln -s bin "$R/sbin"
-ln -s ../bin "$R/usr/bin"
-ln -s ../bin "$R/usr/sbin"
-ln -s ../lib "$R/usr/lib"
-ln -s /run "$R/var/run"
-chmod 1777 "$R/tmp"
-chmod 0700 "$R/root"
-
-# modules, in dependency order
-WANT=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$HERE/modules.list" | tr '\n' ' ')
-awk -v want="$WANT" -f "$HERE/modules.awk" "$KM/modules.dep" "$KM/modules.builtin" \
-	>"$R/etc/tiny/modules.load" || die "module resolution failed"
-while read -r ko; do
-	install -D -m 0644 "$KM/$ko" "$R/lib/modules/$KREL/$ko"
-done <"$R/etc/tiny/modules.load"
-cp "$KM/modules.builtin" "$KM/modules.builtin.modinfo" "$KM/modules.order" "$R/lib/modules/$KREL/"
-depmod -b "$R" "$KREL"
-log "modules: $(sed -e 's|.*/||' -e 's|\.ko$||' "$R/etc/tiny/modules.load" | tr '\n' ' ')"
+root_skeleton
+install_modules "$KM" "$KREL" "$HERE/modules.list"
 
 # busybox + its applet links (all in /bin, which every PATH directory is)
 cp "$BUSYBOX" "$R/bin/busybox"
@@ -190,40 +163,10 @@ for l in $LIBS; do
 	cp -L "$l" "$R$l"
 done
 
-# recipe overlay (init scripts, shims, awk parsers)
-tar -C "$HERE/rootfs" -cf - . | tar -C "$R" -xf - --keep-directory-symlink --no-same-owner
-find "$R/etc" "$R/usr/libexec/tiny" -type f -exec chmod 0644 {} +
-chmod 0755 "$R"/etc/init.d/* "$R"/etc/acpi/PWRF/* "$R/bin/cloud-init" "$R/bin/sudo" \
-	"$R/usr/share/udhcpc/default.script" "$R/bin/bash" "$R/usr/libexec/tiny/console-shell" \
-	"$R/usr/libexec/tiny/disk-links"
-cat >"$R/etc/os-release" <<EOF
-PRETTY_NAME="testcloud tiny test image"
-NAME="testcloud-tiny"
-ID=testcloud-tiny
-VERSION_ID="$HASH"
-HOME_URL="https://example.invalid/testcloud"
-EOF
+install_overlay "$HASH"
 printf 'hash=%s\nkernel=%s %s\nshim=%s %s\ngrub=%s %s\nbusybox-static=%s\ndropbear-bin=%s\n' "$HASH" \
 	"$KPKG" "$KVER" "$SHIM_PKG" "$SHIM_VER" "$GRUB_PKG" "$GRUB_VER" "$BB_VER" "$DB_VER" >"$R/etc/tiny/build-info"
-
-# cpio (newc). The first, hand-made archive holds /dev/console so that the
-# kernel can give init a console without mknod on the build host.
-newc() { # NAME MODE(octal) RDEVMAJOR RDEVMINOR INO
-	local name=$1 mode=$((8#$2)) maj=$3 min=$4 ino=$5
-	local nsz=$((${#name} + 1))
-	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-		"$ino" "$mode" 0 0 1 0 0 0 0 "$maj" "$min" "$nsz" 0
-	printf '%s\0' "$name"
-	local pad=$(((4 - (110 + nsz) % 4) % 4))
-	[ $pad -eq 0 ] || head -c "$pad" /dev/zero
-}
-{
-	newc dev 040755 0 0 1
-	newc dev/console 020600 5 1 2
-	newc 'TRAILER!!!' 0 0 0 0
-	(cd "$R" && find . -mindepth 1 -printf '%P\n' | sort | cpio -o -H newc -R 0:0 --quiet)
-} | gzip -6 -n >"$TMP/initrd.img"
-log "initramfs done"
+write_initramfs "$TMP/initrd.img"
 
 # --- disk: MBR (syslinux mbr.bin) + one active FAT16 partition at 1 MiB, of
 # type 0xEF (EFI system partition) so that UEFI firmware treats it as the ESP;

@@ -5,7 +5,10 @@
 #   KMETA                  kernel metapackage; its Depends names the kernel
 #   EFI_DEBS               Debian's signed shim and GRUB (UEFI, Secure Boot too)
 #   resolve_debs           -> "PKG VER" lines: the kernel package first, then EFI_DEBS
-#   fetch_deb PKG VER      -> path of the .deb in $DL (downloaded when missing)
+#   fetch_deb PKG VER [DEB_ARCH]
+#                          -> path of the .deb in $DL (downloaded when missing);
+#                             DEB_ARCH (default amd64) other than the host's
+#                             needs `dpkg --add-architecture DEB_ARCH`
 #
 # The generic kernel, not the cloud flavour the image started with: only the
 # generic one has the drivers of the hardware users test on (e1000/e1000e NICs,
@@ -34,8 +37,10 @@ resolve_debs() {
 }
 
 fetch_deb() {
-	local pkg=$1 ver=$2 deb got
-	deb="$DL/${pkg}_${ver//:/%3a}_amd64.deb"
+	local pkg=$1 ver=$2 arch=${3:-amd64} deb got spec
+	deb="$DL/${pkg}_${ver//:/%3a}_$arch.deb"
+	spec="$pkg=$ver"
+	[ "$arch" = amd64 ] || spec="$pkg:$arch=$ver"
 	if [ -f "$deb" ] && dpkg-deb --info "$deb" >/dev/null 2>&1; then
 		echo "$deb"
 		return 0
@@ -45,8 +50,8 @@ fetch_deb() {
 	chmod 0755 "$TMP"
 	# apt drops privileges to _apt for downloads
 	id _apt >/dev/null 2>&1 && chown _apt "$TMP/dl" 2>/dev/null || true
-	log "apt-get download $pkg=$ver"
-	(cd "$TMP/dl" && apt-get download -q "$pkg=$ver") >&2 || die "apt-get download $pkg=$ver failed"
+	log "apt-get download $spec"
+	(cd "$TMP/dl" && apt-get download -q "$spec") >&2 || die "apt-get download $spec failed"
 	got=$(ls "$TMP"/dl/*.deb 2>/dev/null | head -n 1)
 	[ -n "$got" ] && dpkg-deb --info "$got" >/dev/null || die "downloaded $pkg is missing or broken"
 	mv "$got" "$deb.part.$$"

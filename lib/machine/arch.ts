@@ -1,5 +1,7 @@
-import { UsageError } from "../../errors.ts";
-import type { Arch } from "./_types.ts";
+import { UsageError } from "../errors.ts";
+
+/** A guest (or host) architecture, as the distros name it. */
+export type Arch = "x86_64" | "aarch64" | "ppc64le" | "s390x";
 
 /** Every architecture a shortcut can resolve for, in the order error messages list them. */
 export const ARCHES: readonly Arch[] = ["x86_64", "aarch64", "ppc64le", "s390x"];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UsageError } from "../../../lib/errors.ts";
-import { hostArch, parseArch } from "../../../lib/image/resolve/_arch.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { hostArch, parseArch } from "../../lib/machine/arch.ts";
 
 describe("parseArch", () => {
   const cases: [string, string][] = [
