@@ -1,6 +1,11 @@
 import type { Machine } from "../machine/machine.ts";
 import type { DomainFiles } from "./_types.ts";
 
+/** The id of the first user-mode NIC's device: templates unplug it by this name. */
+export const USER_NIC_ID = "tcnic0";
+/** The id of the first user-mode NIC's network backend. */
+export const USER_NETDEV_ID = "tcnet0";
+
 /**
  * Devices libvirt 9 cannot describe, as QEMU arguments (`<qemu:commandline>`): the
  * user-mode NIC that forwards ssh (libvirt 9 has no passt backend, and its
@@ -8,16 +13,15 @@ import type { DomainFiles } from "./_types.ts";
  * before libvirt 10). QEMU reads these before libvirt's own devices, so they sit at
  * fixed slots far above the ones libvirt assigns from 0x1 up.
  */
-export function qemuArgs(m: Machine, files: DomainFiles): string[] {
+export function qemuArgs(m: Machine, files: DomainFiles, port?: { index: number; plugged: boolean }): string[] {
   const bus = m.type === "q35" ? "pcie.0" : "pci.0";
   const args: string[] = [];
   const first = m.nics[0];
   if (first?.network === "user") {
     // 127.0.0.1 keeps ssh off the LAN. restrict=on (isolated): the guest reaches nothing but its forwards.
     const forwards = [`tcp:127.0.0.1:${first.sshPort}-:22`, ...m.forwards.map((f) => `${f.proto}:${f.hostAddr}:${f.hostPort}-:${f.guestPort}`)];
-    args.push("-netdev", ["user", "id=tcnet0", ...(m.isolated ? ["restrict=on"] : []), ...forwards.map((f) => `hostfwd=${f}`)].join(","));
-    const model = m.type === "pc" ? "e1000" : "virtio-net-pci";
-    args.push("-device", `${model},netdev=tcnet0,mac=${first.mac},romfile=,bus=${bus},addr=0x10`);
+    args.push("-netdev", ["user", `id=${USER_NETDEV_ID}`, ...(m.isolated ? ["restrict=on"] : []), ...forwards.map((f) => `hostfwd=${f}`)].join(","));
+    if (!port || port.plugged) args.push("-device", userNicDevice(m, port));
   }
   m.disks.forEach((disk, i) => {
     if (disk.bus !== "nvme") return;
@@ -27,6 +31,16 @@ export function qemuArgs(m: Machine, files: DomainFiles): string[] {
     args.push("-device", `nvme,drive=${id},serial=${disk.serial},bus=${bus},addr=${slot(0x11 + i)}`);
   });
   return args;
+}
+
+/**
+ * The first user-mode NIC's QEMU device: at slot 0x10 of the root bus, or (templates and
+ * forks) in its own root port, libvirt's controller `pci.N`, where it can be unplugged.
+ */
+export function userNicDevice(m: Machine, port?: { index: number }): string {
+  const model = m.type === "pc" ? "e1000" : "virtio-net-pci";
+  const where = port ? `bus=pci.${port.index},addr=0x0,id=${USER_NIC_ID}` : `bus=${m.type === "q35" ? "pcie.0" : "pci.0"},addr=0x10`;
+  return `${model},netdev=${USER_NETDEV_ID},mac=${m.nics[0]!.mac},romfile=,${where}`;
 }
 
 function slot(n: number): string {
