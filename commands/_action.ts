@@ -18,6 +18,8 @@ export function defineAction<A extends ArgsDef, R>(def: {
   /** The group a verb belongs to ("image"), for the words of hints. */
   group?: string;
   args: A;
+  /** The last positional takes any number of words (cp's SRC… DST). */
+  variadic?: boolean;
   run: (args: ParsedArgs<A>, globals: Globals, rawArgs: string[]) => Promise<R>;
   human?: (result: R) => string;
 }): CommandDef<A> {
@@ -28,7 +30,7 @@ export function defineAction<A extends ArgsDef, R>(def: {
       if (!current) throw new Error("globals not set");
       const command = [def.group, def.meta.name].filter(Boolean).join(" ");
       rejectUnknownFlags(command, def.args, context.rawArgs);
-      rejectExtraWords(command, def.args, context.args._, context.rawArgs);
+      if (!def.variadic) rejectExtraWords(command, def.args, context.args._, context.rawArgs);
       const result = await def.run(context.args, current, context.rawArgs);
       printResult(result, current.json, def.human as ((data: never) => string) | undefined, current.events ?? false);
     },

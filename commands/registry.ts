@@ -7,6 +7,7 @@ export const commands = {
   info: () => import("./info.ts").then((m) => m.default as CommandDef),
   ip: () => import("./ip.ts").then((m) => m.default as CommandDef),
   ssh: () => import("./ssh.ts").then((m) => m.default as CommandDef),
+  cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
   "ssh-config": () => import("./ssh-config.ts").then((m) => m.default as CommandDef),
   forward: () => import("./forward.ts").then((m) => m.default as CommandDef),
   console: () => import("./console.ts").then((m) => m.default as CommandDef),

@@ -1,4 +1,5 @@
-import { execSsh, sshArgv } from "../lib/host/ssh.ts";
+import { repeated } from "../lib/cli/machine-flags.ts";
+import { execSsh, inContext, parseEnvAssignments, sshArgv } from "../lib/host/ssh.ts";
 import { run } from "../lib/host/run.ts";
 import { connect } from "../lib/libvirt/virsh.ts";
 import { resolveSshTarget } from "../lib/instance/ssh-target.ts";
@@ -8,19 +9,23 @@ export default defineAction({
   meta: { name: "ssh", description: "Log in to an instance, or run a command after --; exits with its status" },
   args: {
     name: { type: "positional", description: "Instance name", required: true },
+    env: { type: "string", description: "Set a variable for the remote command or login shell (repeatable)", valueHint: "NAME=VALUE" },
+    workdir: { type: "string", description: "Run the remote command or login shell in this guest directory (fails if it does not exist)", valueHint: "DIR" },
     ...globalArgs,
   },
   async run(args, globals, rawArgs) {
+    const env = parseEnvAssignments(repeated(rawArgs, "--env"));
     const target = await resolveSshTarget(connect(globals.uri), globals.dataDir, args.name);
     const dashes = rawArgs.indexOf("--");
-    const command = dashes >= 0 ? rawArgs.slice(dashes + 1) : [];
+    const typed = dashes >= 0 ? rawArgs.slice(dashes + 1) : [];
+    const command = inContext(typed, { env, workdir: args.workdir });
     if (globals.json) {
       // Scripts get the remote command's output and status as data.
       const result = await run(sshArgv(target, command, ["-T", "-o", "BatchMode=yes"]), { allowFailure: true });
       process.exitCode = result.exitCode;
       return { name: args.name, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     }
-    process.exitCode = await execSsh(target, command, command.length === 0 && process.stdin.isTTY === true);
+    process.exitCode = await execSsh(target, command, typed.length === 0 && process.stdin.isTTY === true);
     return undefined;
   },
 });

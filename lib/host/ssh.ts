@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.ts";
 import { run as defaultRun, which, type Runner } from "./run.ts";
 
 /** Where and how to reach one guest over ssh, with strict host-key checking. */
@@ -40,6 +41,51 @@ export function sshArgv(target: SshTarget, command: string[] = [], extra: string
 /** Quotes a word for a POSIX shell; plain words stay as they are. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where and with what a remote command runs: `ssh --workdir DIR --env K=V`. */
+export interface RemoteContext {
+  workdir?: string;
+  env?: [name: string, value: string][];
+}
+
+/**
+ * The remote command prefixed with `cd DIR && export K=V &&` as one shell line (export,
+ * not env(1), so a one-word command stays a shell line: pipes and builtins see the
+ * variables too). Without a command it becomes the user's login shell, so an
+ * interactive login gets the directory and variables as well.
+ */
+export function inContext(command: string[], context: RemoteContext): string[] {
+  const env = context.env ?? [];
+  if (context.workdir === undefined && env.length === 0) return command;
+  const steps: string[] = [];
+  if (context.workdir !== undefined) steps.push(`cd -- ${shellQuote(guestPath(context.workdir))}`);
+  if (env.length > 0) steps.push(`export ${env.map(([name, value]) => `${name}=${shellQuote(value)}`).join(" ")}`);
+  const line = command.length === 0 ? 'exec "${SHELL:-/bin/sh}" -l' : command.length === 1 ? command[0]! : command.map(shellQuote).join(" ");
+  return [[...steps, line].join(" && ")];
+}
+
+/** Parses repeated `--env NAME=VALUE` flags; the name must be a shell variable name. */
+export function parseEnvAssignments(values: string[]): [name: string, value: string][] {
+  return values.map((assignment) => {
+    const at = assignment.indexOf("=");
+    const name = at < 0 ? assignment : assignment.slice(0, at);
+    if (at < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UsageError(`Invalid --env: ${JSON.stringify(assignment)}: expected NAME=VALUE with NAME a variable name`);
+    }
+    return [name, assignment.slice(at + 1)];
+  });
+}
+
+/**
+ * A guest path as the remote shell should get it: relative paths start in the user's
+ * home (where ssh starts), "~/" is that home (quoted words are never tilde-expanded),
+ * and "./" keeps a name that starts with "-" from reading as an option.
+ */
+export function guestPath(path: string): string {
+  if (path === "" || path === "~" || path === ".") return ".";
+  if (path.startsWith("~/")) return `./${path.slice(2)}`;
+  return path.startsWith("/") || path.startsWith("./") ? path : `./${path}`;
 }
 
 /**

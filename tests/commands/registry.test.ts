@@ -14,6 +14,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   info: { positionals: ["name"] },
   ip: { positionals: ["name"] },
   ssh: { positionals: ["name"] },
+  cp: { positionals: ["paths"] },
   "ssh-config": { positionals: ["name"] },
   forward: { positionals: ["name"] },
   console: { positionals: ["name"] },

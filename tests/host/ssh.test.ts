@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { probeSsh, sshArgv, sshOptions, type SshTarget } from "../../lib/host/ssh.ts";
+import { guestPath, inContext, parseEnvAssignments, probeSsh, sshArgv, sshOptions, type SshTarget } from "../../lib/host/ssh.ts";
 import { run } from "../../lib/host/run.ts";
 import { fakeRunner } from "../_helpers.ts";
 
@@ -147,5 +147,71 @@ describe("probeSsh", () => {
     const call = run.calls[0]!;
     expect(options(call.argv).get("ConnectTimeout")).toBe("11");
     expect(call.options.timeoutMs).toBeGreaterThan(11_000);
+  });
+});
+
+describe("inContext", () => {
+  /** Runs the remote line as the guest's shell would (`$SHELL -c LINE`). */
+  const remote = (line: string) => run(["sh", "-c", line], { allowFailure: true });
+
+  test("leaves the command alone without --workdir or --env", () => {
+    expect(inContext(["ls", "-la"], {})).toEqual(["ls", "-la"]);
+    expect(inContext([], { env: [] })).toEqual([]);
+  });
+
+  test("changes directory and exports the variables before a shell line", async () => {
+    const [line] = inContext(["pwd; echo \"$A|$B\" | tr a-z A-Z"], { workdir: "/tmp", env: [["A", "x y"], ["B", "it's $HOME `id`"]] });
+    const result = await remote(line!);
+    expect(result.stdout).toBe("/tmp\nX Y|IT'S $HOME `ID`\n");
+  });
+
+  test("several words still arrive as the exact argv", async () => {
+    const [line] = inContext(["printf", "%s\\n", "a b", "$A"], { env: [["A", "set"]] });
+    expect((await remote(line!)).stdout).toBe("a b\n$A\n");
+  });
+
+  test("a working directory that does not exist fails before the command runs", async () => {
+    const [line] = inContext(["echo ran"], { workdir: "/nonexistent dir" });
+    const result = await remote(line!);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("/nonexistent dir");
+  });
+
+  test("a workdir starting with - is not read as an option of cd", () => {
+    expect(inContext(["true"], { workdir: "-P" })[0]).toStartWith("cd -- ./-P && ");
+  });
+
+  test("without a command it becomes a login shell in that directory with those variables", async () => {
+    const [line] = inContext([], { workdir: "/tmp", env: [["GREETING", "hi"]] });
+    expect(line).toEndWith('exec "${SHELL:-/bin/sh}" -l');
+    const result = await run(["sh", "-c", line!], { stdin: "pwd; echo $GREETING\n", env: { SHELL: "/bin/sh", HOME: "/" } });
+    expect(result.stdout).toBe("/tmp\nhi\n");
+  });
+});
+
+describe("parseEnvAssignments", () => {
+  test("splits at the first =; the value may hold anything", () => {
+    expect(parseEnvAssignments(["A=1", "_B2=x=y", "C=", "D=a\nb c"])).toEqual([["A", "1"], ["_B2", "x=y"], ["C", ""], ["D", "a\nb c"]]);
+  });
+
+  test.each(["A", "=x", "1A=x", "A-B=x", "A B=x", "$(id)=x", "A;B=x"])("refuses %p: not NAME=VALUE with a variable name", (value) => {
+    expect(() => parseEnvAssignments([value])).toThrow(expect.objectContaining({ code: "E_USAGE", exitCode: 2 }));
+  });
+});
+
+describe("guestPath", () => {
+  test.each([
+    ["", "."],
+    [".", "."],
+    ["~", "."],
+    ["~/a b", "./a b"],
+    ["/etc/x", "/etc/x"],
+    ["./x", "./x"],
+    ["x", "./x"],
+    ["-rf", "./-rf"],
+    ["~root/x", "./~root/x"],
+  ])("%p → %p", (path, expected) => {
+    expect(guestPath(path)).toBe(expected);
   });
 });
