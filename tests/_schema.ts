@@ -39,7 +39,7 @@ export function schemaFor(args: string[]): string | null {
   const [verb, sub] = verbs;
   if (!verb) return null;
   if (verb === "create") return words.includes("--dry-run") ? "create-dry-run" : "create";
-  const key = verb === "image" || verb === "snapshot" ? `${verb} ${sub}` : verb;
+  const key = verb === "image" || verb === "snapshot" || verb === "template" ? `${verb} ${sub}` : verb;
   const name = BY_VERB[key] ?? key.replace(" ", "-");
   return SCHEMAS.includes(name) ? name : null;
 }

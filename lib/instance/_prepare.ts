@@ -42,7 +42,7 @@ export function renderSeed(
   record: InstanceRecord,
   keys: InstanceKeys,
   provisioning: Provisioning = { inputs: { metaData: {}, sshKeys: [] } },
-  options: { forkHook?: boolean } = {},
+  options: { forkHook?: boolean; instanceId?: string } = {},
 ): SeedFiles & { warnings: string[] } {
   return buildSeedFiles(provisioning.inputs, {
     name: record.name,
@@ -52,6 +52,7 @@ export function renderSeed(
     password: provisioning.password,
     passwordHash: provisioning.passwordHash,
     forkHook: options.forkHook,
+    instanceId: options.instanceId,
     shares: record.machine.shares.map(({ tag, readonly }) => ({ tag, readonly })),
   });
 }
