@@ -12,7 +12,8 @@ set -u
 FWCFG=/sys/firmware/qemu_fw_cfg/by_name/opt/org.testcloud/fork/raw
 STATE=/var/lib/testcloud-fork
 
-log() { echo "TESTCLOUD-FORK: $*" >/dev/console 2>/dev/null; }
+# With the uptime, as the tiny image's own lines: where a fork's first seconds go.
+log() { echo "TESTCLOUD-FORK: $* [$(cut -d' ' -f1 /proc/uptime)s]" >/dev/console 2>/dev/null; }
 
 # busybox uevent runs us for every kernel event: only a NIC being added counts.
 if [ -n "${ACTION:-}" ] && { [ "$ACTION" != add ] || [ "${SUBSYSTEM:-}" != net ]; }; then exit 0; fi

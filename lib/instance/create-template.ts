@@ -12,6 +12,7 @@ import type { Machine } from "../machine/machine.ts";
 import { allocateNics } from "./_allocate.ts";
 import { phaseTimer, waitUntilReady, type Timings } from "./_create-steps.ts";
 import { nicPortIndex, unplugFirstNic } from "./_first-nic.ts";
+import { zeroFreeMemory } from "./_zero-free-memory.ts";
 import { domainXml, makeKeys, renderSeed, storeKeys, storeSeed } from "./_prepare.ts";
 import { newRecord, type CreateOptions } from "./create-instance.ts";
 import { validateName } from "./names.ts";
@@ -132,7 +133,8 @@ async function bootAndSave(
   await writeFile(paths.domainXml, domainXml(record, paths, options.dataDir, { ...layout, nicPort: { index: template.nicPort, plugged: true } }));
   await timed("start", () => createDomain(conn, paths.domainXml));
   options.log?.(`Started template "${template.name}", waiting for cloud-init (timeout ${options.timeoutS} s)`);
-  await waitUntilReady(conn, record, paths, { ...options, wait: "cloud-init" }, timings, timed);
+  const ip = await waitUntilReady(conn, record, paths, { ...options, wait: "cloud-init" }, timings, timed);
+  await timed("zero", () => zeroFreeMemory(record, paths, ip, options.run));
   await timed("unplug", () => unplugFirstNic(conn, record.uuid, record.machine));
   await timed("save", () => saveDomain(conn, record.uuid, paths.save));
   // The template keeps the machine it ran on, MACs and ports included: forks get their own.

@@ -21,7 +21,10 @@ export function qemuArgs(m: Machine, files: DomainFiles, port?: { index: number;
     // 127.0.0.1 keeps ssh off the LAN. restrict=on (isolated): the guest reaches nothing but its forwards.
     const forwards = [`tcp:127.0.0.1:${first.sshPort}-:22`, ...m.forwards.map((f) => `${f.proto}:${f.hostAddr}:${f.hostPort}-:${f.guestPort}`)];
     args.push("-netdev", ["user", `id=${USER_NETDEV_ID}`, ...(m.isolated ? ["restrict=on"] : []), ...forwards.map((f) => `hostfwd=${f}`)].join(","));
-    if (!port || port.plugged) args.push("-device", userNicDevice(m, port));
+    // In a root port of libvirt's, as JSON: QEMU makes the keyval -devices before the JSON
+    // ones, libvirt's root ports among them, and the port must exist first.
+    if (!port) args.push("-device", userNicDevice(m));
+    else if (port.plugged) args.push("-device", JSON.stringify(userNicProps(m, port)));
   }
   m.disks.forEach((disk, i) => {
     if (disk.bus !== "nvme") return;
@@ -41,6 +44,12 @@ export function userNicDevice(m: Machine, port?: { index: number }): string {
   const model = m.type === "pc" ? "e1000" : "virtio-net-pci";
   const where = port ? `bus=pci.${port.index},addr=0x0,id=${USER_NIC_ID}` : `bus=${m.type === "q35" ? "pcie.0" : "pci.0"},addr=0x10`;
   return `${model},netdev=${USER_NETDEV_ID},mac=${m.nics[0]!.mac},romfile=,${where}`;
+}
+
+/** The same device in a root port, as QEMU's JSON -device properties. */
+function userNicProps(m: Machine, port: { index: number }): Record<string, string> {
+  const driver = m.type === "pc" ? "e1000" : "virtio-net-pci";
+  return { driver, netdev: USER_NETDEV_ID, mac: m.nics[0]!.mac!, romfile: "", bus: `pci.${port.index}`, addr: "0x0", id: USER_NIC_ID };
 }
 
 function slot(n: number): string {
