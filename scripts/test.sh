@@ -21,11 +21,5 @@ set +e
 bun test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# bun's summary is " N pass" / " N fail" / " N error(s)"; print the plain closing line CI reads
-# too. A test file that fails to load counts as an error, not a failure: show it, and fail.
-pass=$(grep -Eo '^ *[0-9]+ pass$' "$log" | tail -1 | tr -dc 0-9)
-fail=$(grep -Eo '^ *[0-9]+ fail$' "$log" | tail -1 | tr -dc 0-9)
-errors=$(grep -Eo '^ *[0-9]+ errors?$' "$log" | tail -1 | tr -dc 0-9)
-echo "${pass:-0} passed, ${fail:-0} failed, ${errors:-0} errors"
-if [[ -n $errors && $errors != 0 && $status == 0 ]]; then status=1; fi
-exit "$status"
+# The closing line, and bun's status (set -e passes a failing one on).
+bash scripts/test-summary.sh "$log" "$status"

@@ -1,12 +1,30 @@
 // The schemas themselves: they load, they are strict, and they reject what they must.
 import { describe, expect, test } from "bun:test";
+import type { CommandDef } from "citty";
+import { commands } from "../commands/registry.ts";
 import { assertSchema, schemaFor, SCHEMAS } from "./_schema.ts";
+
+// Hidden verbs that only the completion scripts call: their output is not a contract.
+const INTERNAL = new Set(["__complete"]);
 
 describe("docs/schema/v1", () => {
   test("has a schema for the error document and every verb's --json output", () => {
     for (const name of ["error", "version", "create", "create-dry-run", "list", "info", "ip", "ssh", "ssh-config", "console", "wait", "power", "shutdown", "start", "remove", "clean", "forward", "snapshot", "snapshot-list", "snapshot-revert", "config", "image-list", "image-pull", "image-remove", "image-prune", "image-resolve"]) {
       expect(SCHEMAS).toContain(name);
     }
+  });
+
+  test("every verb of the registry, and every verb of a group, has the schema of its --json output", async () => {
+    const missing: string[] = [];
+    for (const [verb, load] of Object.entries(commands)) {
+      if (INTERNAL.has(verb)) continue;
+      const def = (await load()) as CommandDef;
+      const subs = Object.keys((def.subCommands ?? {}) as Record<string, unknown>);
+      for (const words of subs.length ? subs.map((sub) => [verb, sub]) : [[verb]]) {
+        if (!schemaFor([...words, "x"])) missing.push(words.join(" "));
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   test.each(SCHEMAS.filter((s) => s !== "defs"))("%s compiles in strict mode", (name) => {

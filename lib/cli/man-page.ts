@@ -36,11 +36,13 @@ export function parseExitTable(markdown: string): { rows: ExitRow[]; note?: stri
   return { rows, note: after || undefined };
 }
 
-/** roff text: backslashes and hyphens escaped, no line taken for a request. */
+/** roff text: backslashes and hyphens escaped, no line taken for a request, non-ASCII as \[uXXXX]. */
 export function roff(text: string): string {
   return text
     .replace(/\\/g, "\\e")
     .replace(/-/g, "\\-")
+    // groff reads its input as Latin-1 by default and warns on UTF-8 bytes: name the code point.
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`)
     .split("\n")
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
     .join("\n");

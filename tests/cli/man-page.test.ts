@@ -11,6 +11,8 @@ describe("roff", () => {
     ["a line starting with a dot is not a request", ".ssh/config", "\\&.ssh/config"],
     ["nor one starting with a quote", "'user' mode", "\\&'user' mode"],
     ["a dot inside a line stays", "a.b", "a.b"],
+    ["non-ASCII is a named glyph: groff reads Latin-1 and warns on UTF-8", "SRC… → ü", "SRC\\[u2026] \\[u2192] \\[u00FC]"],
+    ["outside the BMP too", "🙂", "\\[u1F642]"],
   ])("%s", (_label, text, expected) => {
     expect(roff(text)).toBe(expected);
   });

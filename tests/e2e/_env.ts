@@ -1,9 +1,9 @@
 // Shared setup of the end-to-end suite: the compiled binary, the test images,
 // a private data dir, and a sweep that removes every VM a test made.
-import { afterAll } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterRun } from "../_preload.ts";
 import { assertSchema, schemaFor } from "../_schema.ts";
 
 export const BIN = resolve(import.meta.dir, "../../dist/testcloud");
@@ -22,7 +22,7 @@ export function testImage(kind: "tiny" | "debian"): string {
 
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "bun run build" first`);
 
-/** A private data dir for this test file; its instances are swept after the file's tests. */
+/** A private data dir for the run (every e2e file shares it); swept after the last file. */
 export const dataDir = mkdtempSync(join(tmpdir(), "testcloud-e2e-"));
 // QEMU runs as libvirt-qemu under qemu:///system and must traverse the data dir.
 chmodSync(dataDir, 0o755);
@@ -91,12 +91,16 @@ export async function leftBehind(name: string): Promise<string[]> {
   return left;
 }
 
-afterAll(async () => {
+// After the whole run (every file shares this module, its data dir and its names): a test
+// that failed half-way leaves its VM to this sweep, which removes only names made here.
+afterRun(async () => {
   for (const name of made) {
     if ((await virsh("dominfo", name)).exitCode === 0) {
       await virsh("destroy", name);
-      await virsh("undefine", "--nvram", "--snapshots-metadata", name);
+      // UEFI guests have NVRAM, TPM guests swtpm state: both are the test's own.
+      const undefinedAll = await virsh("undefine", "--nvram", "--tpm", "--snapshots-metadata", name);
+      if (undefinedAll.exitCode !== 0) await virsh("undefine", "--nvram", "--snapshots-metadata", name);
     }
   }
   rmSync(dataDir, { recursive: true, force: true });
-}, 120_000);
+});

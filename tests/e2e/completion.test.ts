@@ -3,8 +3,8 @@
  * dir holding one instance record and one cached image: verbs and flags as the command
  * definitions have them, and instance names, images and libvirt networks from testcloud.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArgsDef, CommandDef, CommandMeta } from "citty";
@@ -13,12 +13,16 @@ import { instancePaths, writeRecord } from "../../lib/instance/state.ts";
 import { testMachine } from "../_machine.ts";
 import { requireTool } from "../_helpers.ts";
 import { rawDisk } from "../image/_image-server.ts";
-import { BIN, cli, dataDir, NETWORK } from "./_env.ts";
+import { BIN, cli, NETWORK } from "./_env.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "testcloud-completion-"));
+// A data dir of its own: the suite's shared one holds whatever other files left in it.
+const dataDir = join(scratch, "data");
 const scripts: Record<string, string> = {};
 let digest = "";
 let imageSource = "";
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(async () => {
   mkdirSync(instancePaths(dataDir, "web").dir, { recursive: true });
@@ -33,7 +37,7 @@ beforeAll(async () => {
   });
   const disk = join(scratch, "disk.raw");
   writeFileSync(disk, rawDisk(256 << 10, 5));
-  const pulled = await cli(["image", "pull", `file://${disk}`, "--json"]);
+  const pulled = await cli(["image", "pull", `file://${disk}`, "--json"], { TESTCLOUD_DATA_DIR: dataDir });
   expect(pulled.exitCode).toBe(0);
   [digest, imageSource] = [pulled.json.digest, pulled.json.source];
   for (const shell of ["bash", "zsh", "fish"]) {

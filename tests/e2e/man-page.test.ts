@@ -69,7 +69,7 @@ describe("the man page", () => {
         expect([verb, flag, section!.includes(flag)]).toEqual([verb, flag, true]);
       }
     }
-  });
+  }, 60_000); // one --help run per verb: seconds on a loaded machine
 
   test("lists every exit code of docs/exit-codes.md and every TESTCLOUD_ variable of the settings", async () => {
     const page = rendered();

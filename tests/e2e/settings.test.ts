@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, dataDir, leftBehind, testImage, uniqueName } from "./_env.ts";
+import { cli, leftBehind, testImage, uniqueName } from "./_env.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "testcloud-e2e-settings-"));
 // QEMU (libvirt-qemu) must walk through it to the blobs of the image dir inside.
@@ -36,14 +36,18 @@ describe("settings and Python testcloud names on the tiny image", () => {
   test("imageDir, sshConnectTimeout, wait, timeout and shutdownTimeout are read; force-off and destroy work", async () => {
     const name = uniqueName("settings");
     const imageDir = join(scratch, "cache", "images");
+    // A data dir of its own: other files of the suite fill the shared one's image cache.
+    const ownDataDir = join(scratch, "data");
+    mkdirSync(ownDataDir, { mode: 0o755 });
     const ssh = loggingSsh();
-    const env = { TESTCLOUD_IMAGE_DIR: imageDir, PATH: ssh.PATH };
+    const env = { TESTCLOUD_DATA_DIR: ownDataDir, TESTCLOUD_IMAGE_DIR: imageDir, PATH: ssh.PATH };
 
     const created = await cli(["create", testImage("tiny"), "--name", name, "--network", "user", "--ram", "256", "--json"], { ...env, TESTCLOUD_SSH_CONNECT_TIMEOUT: "7" });
     expect(created.exitCode).toBe(0);
     // QEMU booted from the blob in the image dir; the data dir has no cache of its own.
     expect(created.json.image.path).toBe(join(imageDir, "blobs", `sha256-${created.json.image.digest}`));
-    expect(existsSync(join(dataDir, "images"))).toBe(false);
+    expect(existsSync(join(ownDataDir, "images"))).toBe(false);
+    expect(existsSync(join(ownDataDir, "instances", name))).toBe(true);
     expect(ssh.connectTimeouts()).toContain("7");
     expect(ssh.connectTimeouts()).not.toContain("3");
     const images = await cli(["image", "list", "--json"], env);
@@ -74,6 +78,7 @@ describe("settings and Python testcloud names on the tiny image", () => {
     const destroyed = await cli(["destroy", name, "--force", "--json"], env);
     expect([destroyed.exitCode, destroyed.json.name]).toEqual([0, name]);
     expect(await leftBehind(name)).toEqual([]);
+    expect(existsSync(join(ownDataDir, "instances", name))).toBe(false);
   }, 600_000);
 });
 
