@@ -20,6 +20,7 @@ export const commands = {
   remove: () => import("./remove.ts").then((m) => m.default as CommandDef),
   clean: () => import("./clean.ts").then((m) => m.default as CommandDef),
   snapshot: () => import("./snapshot/index.ts").then((m) => m.default as CommandDef),
+  template: () => import("./template/index.ts").then((m) => m.default as CommandDef),
   image: () => import("./image/index.ts").then((m) => m.default as CommandDef),
   config: () => import("./config.ts").then((m) => m.default as CommandDef),
   completion: () => import("./completion.ts").then((m) => m.default as CommandDef),

@@ -42,7 +42,7 @@ export function schemaFor(args: string[]): string | null {
   // destroy and force-off print what remove and stop print.
   const verb: string = aliases[word as keyof typeof aliases] ?? word;
   if (verb === "create") return words.includes("--dry-run") ? "create-dry-run" : "create";
-  const key = verb === "image" || verb === "snapshot" ? `${verb} ${sub}` : verb;
+  const key = verb === "image" || verb === "snapshot" || verb === "template" ? `${verb} ${sub}` : verb;
   const name = BY_VERB[key] ?? key.replace(" ", "-");
   return SCHEMAS.includes(name) ? name : null;
 }

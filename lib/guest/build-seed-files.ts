@@ -1,5 +1,6 @@
 import { SEED_LIMIT, tooLarge } from "./_read-input.ts";
 import { hashPassword } from "./_sha512-crypt.ts";
+import { forkHookConfig } from "./fork-hook.ts";
 import { mergeCloudConfig } from "./merge-user-data.ts";
 import type { UserInputs } from "./read-user-inputs.ts";
 import { defaultCloudConfig, renderCloudConfig, renderMetaData, type ShareMount } from "./user-data.ts";
@@ -14,12 +15,21 @@ export interface SeedInstance {
   hostKey: { privateKey: string; publicKey: string };
   /** Console password; reaches the guest only as a SHA-512 crypt hash. */
   password?: string;
+  /** The hash of a password hashed before (a template's, for its forks): wins over `password`. */
+  passwordHash?: string;
+  /** A template: install the hook that gives a restored fork its own identity (fork-hook.ts). */
+  forkHook?: boolean;
   /** Also allow ssh logins by password (only with `password`). */
   sshPasswordAuth?: boolean;
   /** Default: a fresh `iid-<uuid>`, so cloud-init runs again on every create. */
   instanceId?: string;
   /** virtiofs shares the guest mounts at /mnt/<tag>. */
   shares?: ShareMount[];
+}
+
+/** A console password as the seed carries it (SHA-512 crypt): what a template keeps for its forks. */
+export function seedPasswordHash(password: string): string {
+  return hashPassword(password);
 }
 
 /**
@@ -34,10 +44,11 @@ export function buildSeedFiles(inputs: UserInputs, instance: SeedInstance): Seed
     user: instance.user,
     authorizedKeys: [instance.instanceKey.trim(), ...inputs.sshKeys],
     hostKey: instance.hostKey,
-    passwordHash: instance.password === undefined ? undefined : hashPassword(instance.password),
+    passwordHash: instance.passwordHash ?? (instance.password === undefined ? undefined : hashPassword(instance.password)),
     sshPasswordAuth: instance.sshPasswordAuth,
     shares: instance.shares,
   });
+  if (instance.forkHook) Object.assign(ours, forkHookConfig());
   const seed: SeedFiles & { warnings: string[] } = {
     metaData: renderMetaData(instance.instanceId ?? `iid-${crypto.randomUUID()}`, instance.name, inputs.metaData),
     userData: "",

@@ -5,7 +5,7 @@ import { buildSeedFiles } from "../guest/build-seed-files.ts";
 import { renderIgnition } from "../guest/ignition.ts";
 import type { UserInputs } from "../guest/read-user-inputs.ts";
 import { writeSeed, type SeedFiles } from "../guest/write-seed.ts";
-import { renderDomainXml } from "../libvirt/domain-xml.ts";
+import { renderDomainXml, type DomainSpec } from "../libvirt/domain-xml.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
 
 /** The instance's ssh key pair and the guest's host key pair, made before boot. */
@@ -33,6 +33,8 @@ export async function storeKeys(record: InstanceRecord, paths: InstancePaths, ke
 export interface Provisioning {
   inputs: UserInputs;
   password?: string;
+  /** A password hashed before (a fork's, from its template): wins over `password`. */
+  passwordHash?: string;
 }
 
 /** The NoCloud files for an instance: our user, our keys, a fresh instance-id, merged with the user's. */
@@ -40,6 +42,7 @@ export function renderSeed(
   record: InstanceRecord,
   keys: InstanceKeys,
   provisioning: Provisioning = { inputs: { metaData: {}, sshKeys: [] } },
+  options: { forkHook?: boolean; instanceId?: string } = {},
 ): SeedFiles & { warnings: string[] } {
   return buildSeedFiles(provisioning.inputs, {
     name: record.name,
@@ -47,6 +50,9 @@ export function renderSeed(
     instanceKey: keys.key.publicKey,
     hostKey: keys.hostKey,
     password: provisioning.password,
+    passwordHash: provisioning.passwordHash,
+    forkHook: options.forkHook,
+    instanceId: options.instanceId,
     shares: record.machine.shares.map(({ tag, readonly }) => ({ tag, readonly })),
   });
 }
@@ -61,11 +67,21 @@ export async function storeSeed(paths: InstancePaths, seed: SeedFiles): Promise<
   await writeSeed(paths.seed, seed);
 }
 
-/** The domain XML of an instance: its machine, and where its files are. */
-export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir: string): string {
+/**
+ * The domain XML of an instance: its machine, and where its files are. A fork keeps its
+ * template's layout (its first NIC in its own root port, a VM generation ID, the identity
+ * file); `layout` is how a template's own domain differs.
+ */
+export function domainXml(
+  record: InstanceRecord,
+  paths: InstancePaths,
+  dataDir: string,
+  layout: Partial<Pick<DomainSpec, "nicPort" | "genid" | "kind" | "name">> = forkLayout(record),
+): string {
   const { machine } = record;
   return renderDomainXml({
-    name: record.name,
+    ...layout,
+    name: layout.name ?? record.name,
     uuid: record.uuid,
     createdAt: record.createdAt,
     instanceDir: paths.dir,
@@ -75,12 +91,18 @@ export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir:
       rootDisk: paths.overlay,
       seed: record.provisioning === "ignition" ? undefined : paths.seed,
       ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
+      forkIdentity: layout.nicPort ? paths.forkIdentity : undefined,
       consoleLog: paths.consoleLog,
       nvram: paths.nvram,
       disks: machine.disks.map((_, i) => paths.disk(i)),
       shareHelpers: machine.shares.map((s) => (s.readonly ? paths.shareHelper(s.tag) : undefined)),
     },
   });
+}
+
+function forkLayout(record: InstanceRecord): Pick<DomainSpec, "nicPort" | "genid"> {
+  // "auto": libvirt gives the fork a new generation ID whenever its memory is restored (a revert).
+  return record.forkedFrom ? { nicPort: { index: record.forkedFrom.nicPort, plugged: true }, genid: "auto" } : {};
 }
 
 /** CoreOS guests get an Ignition config instead of a seed: the same user, keys and host key. */

@@ -1,5 +1,5 @@
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { AlreadyExistsError, InterruptedError, TestcloudError, ToolError, UsageError } from "../errors.ts";
+import { writeFile } from "node:fs/promises";
+import { ToolError, UsageError } from "../errors.ts";
 import { ensureDataDir } from "../host/data-dir.ts";
 import type { MachineSettings } from "../host/_machine-settings.ts";
 import type { Runner } from "../host/run.ts";
@@ -10,18 +10,16 @@ import { waitTimeoutS } from "../machine/arch-profile.ts";
 import { userMode, type Machine } from "../machine/machine.ts";
 import { allocateNics, freePort, repickForwards } from "./_allocate.ts";
 import { portInUse } from "./build-machine.ts";
-import { markCreating, unmarkCreating } from "./creation-lock.ts";
+import { unmarkCreating } from "./creation-lock.ts";
+import { claimDirectory, phaseTimer, rollback, settleAll, waitUntilReady, type Timings } from "./_create-steps.ts";
 import { describe, type InstanceInfo } from "./describe.ts";
 import { makeMachineFiles } from "./machine-files.ts";
 import { randomName, validateName } from "./names.ts";
 import { preflight } from "./preflight.ts";
 import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeKeys, storeSeed, type Provisioning } from "./_prepare.ts";
-import { removeInstance } from "./remove-instance.ts";
 import { testPause } from "./_test-pause.ts";
 import { instancePaths, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
-import { waitCloudInit } from "./wait-instance.ts";
-import { waitReady } from "./wait-ready.ts";
-import { phase, type EventSink } from "./events.ts";
+import type { EventSink } from "./events.ts";
 
 export interface CreateOptions {
   image: string;
@@ -55,8 +53,7 @@ export interface CreateOptions {
   onEvent?: EventSink;
 }
 
-/** Milliseconds each phase of `create` took. */
-export type Timings = Record<string, number>;
+export type { Timings } from "./_create-steps.ts";
 
 export type CreateResult = InstanceInfo & { timings: Timings };
 
@@ -132,12 +129,6 @@ async function provision(record: InstanceRecord, paths: InstancePaths, options: 
   await storeSeed(paths, seed);
 }
 
-/** Waits for every step, then fails with the first error: rollback must not race a step still writing. */
-async function settleAll(steps: Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(steps)).find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-}
-
 /** The record of a new instance; `create` and `create --dry-run` make it the same way. */
 export function newRecord(name: string, options: CreateOptions, image: InstanceRecord["image"], machine: Machine): InstanceRecord {
   return {
@@ -160,70 +151,6 @@ function checkProvisioning(record: InstanceRecord, provisioning?: Provisioning):
       hint: "pass your settings with --ignition FILE",
     });
   }
-}
-
-/** Runs each named phase, noting its milliseconds in `timings` and reporting it to `onEvent`. */
-function phaseTimer(timings: Timings, signal?: AbortSignal, onEvent?: EventSink) {
-  return async <T>(name: string, step: () => Promise<T>): Promise<T> => {
-    if (signal?.aborted) throw new InterruptedError(`Interrupted before ${name}`);
-    const start = performance.now();
-    try {
-      return await phase(name, step, onEvent);
-    } finally {
-      timings[name] = Math.round(performance.now() - start);
-    }
-  };
-}
-
-async function waitUntilReady(
-  conn: Virsh,
-  record: InstanceRecord,
-  paths: ReturnType<typeof instancePaths>,
-  options: CreateOptions,
-  timings: Timings,
-  timed: ReturnType<typeof phaseTimer>,
-): Promise<string> {
-  const ready = await timed("boot", () =>
-    waitReady(conn, record, paths, {
-      timeoutMs: options.timeoutS * 1000,
-      signal: options.signal,
-      run: options.run,
-      sshConnectTimeoutS: options.sshConnectTimeoutS,
-    }),
-  );
-  timings.bootToIp = ready.ipMs;
-  timings.ipToSsh = ready.sshMs - ready.ipMs;
-  if (options.wait === "cloud-init") {
-    const left = Math.round(Math.max(options.timeoutS * 1000 - ready.sshMs, 1000));
-    await timed("cloudInit", () => waitCloudInit(record, paths, ready.ip, left, options.run));
-  }
-  return ready.ip;
-}
-
-async function rollback(conn: Virsh, options: CreateOptions, name: string, dir: string, error: unknown) {
-  if (options.keep) {
-    unmarkCreating(dir);
-    if (error instanceof TestcloudError) {
-      (error as { hint?: string }).hint = `kept for inspection in ${dir}; remove with: testcloud remove --force ${name}`;
-    }
-    return;
-  }
-  await removeInstance(conn, options.dataDir, name, { force: true }).catch(() => rm(dir, { recursive: true, force: true }));
-}
-
-/** mkdir without -p is the atomic claim on a name: of two concurrent creates, one wins. */
-async function claimDirectory(dir: string, name: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    // 0711: QEMU reaches the disks in it, no other user lists or reads them (they are 0600).
-    await chmod(dir, 0o711);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
-    }
-    throw error;
-  }
-  markCreating(dir);
 }
 
 async function define(conn: Virsh, record: InstanceRecord, dataDir: string): Promise<void> {

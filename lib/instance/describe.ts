@@ -24,6 +24,8 @@ export interface InstanceInfo {
   createdAt: string | null;
   /** Why testcloud's state and libvirt's disagree, or null when they agree. */
   problem: string | null;
+  /** The template a fork was restored from (and that generation's directory); null when booted. */
+  forkedFrom: { template: string; dir: string } | null;
 }
 
 /** ssh target of an instance once its address is known. */
@@ -65,6 +67,7 @@ export function describe(
     paths: { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog },
     createdAt: record.createdAt,
     problem: state === "missing" ? "the libvirt domain is gone; run: testcloud clean" : null,
+    forkedFrom: record.forkedFrom ? { template: record.forkedFrom.template, dir: record.forkedFrom.dir } : null,
   };
 }
 
@@ -89,5 +92,6 @@ export function describeOrphan(name: string, uri: string, state: string, dir: st
     paths: { dir, overlay: "", seed: "", consoleLog: "" },
     createdAt: null,
     problem,
+    forkedFrom: null,
   };
 }

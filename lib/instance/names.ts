@@ -10,16 +10,16 @@ const HINT = "use 1-63 characters: lowercase letters, digits and '-', starting a
  * virsh reads an all-digit word as a domain ID and a 32-hex-digit word as a UUID
  * before it tries names, so such a name could address another domain.
  */
-export function validateName(name: string): string {
+export function validateName(name: string, what: "instance" | "template" = "instance"): string {
   if (!NAME.test(name)) {
-    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}`, { code: "E_INVALID_NAME", hint: HINT });
+    throw new UsageError(`Invalid ${what} name: ${JSON.stringify(name)}`, { code: "E_INVALID_NAME", hint: HINT });
   }
   if (/^\d+$/.test(name)) {
-    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}: virsh would read it as a domain ID`, { code: "E_INVALID_NAME", hint: HINT });
+    throw new UsageError(`Invalid ${what} name: ${JSON.stringify(name)}: virsh would read it as a domain ID`, { code: "E_INVALID_NAME", hint: HINT });
   }
   // virUUIDParse skips dashes anywhere between the 32 hex digits.
   if (/^[0-9a-f]{32}$/.test(name.replaceAll("-", ""))) {
-    throw new UsageError(`Invalid instance name: ${JSON.stringify(name)}: virsh would read it as a domain UUID`, { code: "E_INVALID_NAME", hint: HINT });
+    throw new UsageError(`Invalid ${what} name: ${JSON.stringify(name)}: virsh would read it as a domain UUID`, { code: "E_INVALID_NAME", hint: HINT });
   }
   return name;
 }

@@ -29,6 +29,26 @@ export interface PreflightOptions {
  * reachable libvirt. Returns the machine as far as it can be known before create.
  */
 export async function preflight(conn: Virsh, name: string, options: PreflightOptions): Promise<Machine> {
+  const machine = draftChecked(conn, options);
+  // Independent checks, each its own query: run them together.
+  const [state, record] = await Promise.all([domainState(conn, name), readRecord(options.dataDir, name), checkMachine(machine, conn)]);
+  if (state) {
+    throw new AlreadyExistsError(`A libvirt domain named "${name}" already exists`, { hint: `testcloud remove ${name}` });
+  }
+  if (record) {
+    throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
+  }
+  return machine;
+}
+
+/** preflight without an instance name: what `template create` checks before it makes anything. */
+export async function preflightMachine(conn: Virsh, options: PreflightOptions): Promise<Machine> {
+  const machine = draftChecked(conn, options);
+  await checkMachine(machine, conn);
+  return machine;
+}
+
+function draftChecked(conn: Virsh, options: PreflightOptions): Machine {
   if (!Number.isInteger(options.timeoutS) || options.timeoutS < 1) {
     throw new UsageError(`Invalid --timeout: ${options.timeoutS}: expected seconds, at least 1`);
   }
@@ -45,14 +65,6 @@ export async function preflight(conn: Virsh, name: string, options: PreflightOpt
   if (conn.uri.includes("/system")) {
     checkTraversable(options.dataDir);
     checkTraversable(options.imageDir, "image");
-  }
-  // Independent checks, each its own query: run them together.
-  const [state, record] = await Promise.all([domainState(conn, name), readRecord(options.dataDir, name), checkMachine(machine, conn)]);
-  if (state) {
-    throw new AlreadyExistsError(`A libvirt domain named "${name}" already exists`, { hint: `testcloud remove ${name}` });
-  }
-  if (record) {
-    throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
   }
   return machine;
 }

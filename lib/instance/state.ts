@@ -16,11 +16,26 @@ export interface InstanceRecord {
   machine: Machine;
   /** How the guest is provisioned: a NoCloud seed disk, or Ignition through fw_cfg (CoreOS). */
   provisioning?: "nocloud" | "ignition";
+  /** Set when the instance was restored from a template rather than booted. */
+  forkedFrom?: ForkOrigin;
+}
+
+/** The template (and which of its generations) a fork was restored from. */
+export interface ForkOrigin {
+  template: string;
+  /** The template generation's directory: the fork's disk is an overlay on its disk. */
+  dir: string;
+  /** The PCIe root port (controller index) the fork's first NIC is plugged into. */
+  nicPort: number;
 }
 
 /** The files of an instance, all inside its directory. */
 export function instancePaths(dataDir: string, name: string) {
-  const dir = instanceDir(dataDir, name);
+  return filesIn(instanceDir(dataDir, name));
+}
+
+/** The files of an instance, or of a template generation (the same names), in `dir`. */
+export function filesIn(dir: string) {
   return {
     dir,
     record: join(dir, "instance.json"),
@@ -35,6 +50,8 @@ export function instancePaths(dataDir: string, name: string) {
     userData: join(dir, "user-data"),
     ignition: join(dir, "config.ign"),
     nvram: join(dir, "nvram.fd"),
+    /** A fork's (or template's) identity, read by the guest through fw_cfg. */
+    forkIdentity: join(dir, "fork-identity"),
     /** The extra disk at index i of machine.disks. */
     disk: (i: number) => join(dir, `disk${i + 1}.qcow2`),
     /** The virtiofsd wrapper of a read-only share (tags are checked: letters, digits, "-", "_"). */
@@ -46,9 +63,13 @@ export type InstancePaths = ReturnType<typeof instancePaths>;
 
 /** Writes the record atomically (temp file, fsync, rename). */
 export async function writeRecord(dataDir: string, record: InstanceRecord): Promise<void> {
-  const path = instancePaths(dataDir, record.name).record;
+  await writeJson(instancePaths(dataDir, record.name).record, record);
+}
+
+/** Writes a JSON file atomically (temp file, fsync, rename). */
+export async function writeJson(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp`;
-  await Bun.write(tmp, JSON.stringify(record, null, 2) + "\n");
+  await Bun.write(tmp, JSON.stringify(value, null, 2) + "\n");
   const fd = openSync(tmp, "r");
   fsyncSync(fd);
   closeSync(fd);

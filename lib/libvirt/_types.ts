@@ -7,6 +7,8 @@ export interface DomainFiles {
   seed?: string;
   /** An Ignition config handed to the guest through QEMU fw_cfg (CoreOS). */
   ignition?: string;
+  /** A template's or fork's identity file, handed to the guest through QEMU fw_cfg. */
+  forkIdentity?: string;
   consoleLog: string;
   /** The per-instance copy of the UEFI variables (made by libvirt from the template). */
   nvram: string;

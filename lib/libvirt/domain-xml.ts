@@ -2,7 +2,7 @@ import { ARCH_PROFILES } from "../machine/arch-profile.ts";
 import type { ExtraDisk, Machine, Nic, Share } from "../machine/machine.ts";
 import type { DomainFiles } from "./_types.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
-import { fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
+import { FORK_FW_CFG, fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
 import { qemuArgs } from "./_qemu-args.ts";
 
 /** XML namespace of testcloud's own <metadata> element; `list` finds our domains by it. */
@@ -18,7 +18,31 @@ export interface DomainSpec {
   dataDir: string;
   machine: Machine;
   files: DomainFiles;
+  /** Templates and their forks: where the first NIC plugs in (see NicPort). */
+  nicPort?: NicPort;
+  /** A VM generation ID: a UUID, or "auto" for libvirt to make one (and a new one on every restore or revert). */
+  genid?: string;
+  /** What the domain is: an instance (the default) or a template being made. */
+  kind?: "instance" | "template";
 }
+
+/**
+ * Templates and forks put their first NIC on a PCIe root port of its own, so it can be
+ * unplugged before the template is saved and a fork's plugged in after the restore. The
+ * other root ports are listed too, in index order: QEMU numbers the ports' hotplug slots
+ * for the guest's ACPI tables in the order it creates them, and a restored domain is made
+ * from libvirt's saved XML, which lists them in index order. Ports libvirt added on its own
+ * would come after ours, and hot-plugging into a fork would go to the wrong slot.
+ */
+export interface NicPort {
+  /** The port's controller index (and bus number); 0 while counting the ports libvirt needs. */
+  index: number;
+  /** Whether the first NIC is in it (false: the domain is made without it). */
+  plugged: boolean;
+}
+
+/** The alias libvirt knows a template's or fork's first NIC by, on a libvirt network. */
+export const NIC_ALIAS = "ua-tcnic0";
 
 /**
  * Title of every testcloud domain: `list` and `clean` find a data dir's domains
@@ -28,16 +52,22 @@ export function domainTitle(dataDir: string): string {
   return `testcloud instance in ${dataDir}`;
 }
 
+/** Title of a template's domain while the template is made: `list` does not take it for an instance. */
+export function templateTitle(dataDir: string): string {
+  return `testcloud template in ${dataDir}`;
+}
+
 /** Renders the libvirt domain XML of an instance; every value is escaped. */
 export function renderDomainXml(spec: DomainSpec): string {
   const { machine: m } = spec;
-  const args = qemuArgs(m, spec.files);
+  const args = qemuArgs(m, spec.files, spec.nicPort);
   const root = el(
     "domain",
     { type: m.virtType, "xmlns:qemu": args.length ? "http://libvirt.org/schemas/domain/qemu/1.0" : undefined },
     el("name", {}, spec.name),
     el("uuid", {}, spec.uuid),
-    el("title", {}, domainTitle(spec.dataDir)),
+    spec.genid !== undefined && (spec.genid === "auto" ? el("genid") : el("genid", {}, spec.genid)),
+    el("title", {}, spec.kind === "template" ? templateTitle(spec.dataDir) : domainTitle(spec.dataDir)),
     el("metadata", {}, metadata(spec)),
     el("memory", { unit: "MiB" }, String(m.memoryMiB)),
     el("vcpu", {}, String(m.vcpus)),
@@ -50,11 +80,19 @@ export function renderDomainXml(spec: DomainSpec): string {
     el("on_poweroff", {}, "destroy"),
     el("on_reboot", {}, "restart"),
     el("on_crash", {}, "destroy"),
-    devices(m, spec.files),
-    spec.files.ignition !== undefined && fwcfgSysinfo({ [IGNITION_FW_CFG]: spec.files.ignition }),
+    devices(m, spec.files, spec.nicPort),
+    sysinfo(spec.files),
     args.length > 0 && el("qemu:commandline", {}, ...args.map((value) => el("qemu:arg", { value }))),
   );
   return renderXml(root) + "\n";
+}
+
+/** Files handed to the guest through QEMU fw_cfg: an Ignition config, a fork's identity. */
+function sysinfo(files: DomainFiles): XmlNode | false {
+  const entries: Record<string, string> = {};
+  if (files.ignition !== undefined) entries[IGNITION_FW_CFG] = files.ignition;
+  if (files.forkIdentity !== undefined) entries[FORK_FW_CFG] = files.forkIdentity;
+  return Object.keys(entries).length > 0 && fwcfgSysinfo(entries);
 }
 
 function metadata(spec: DomainSpec): XmlNode {
@@ -91,7 +129,7 @@ function cpu(m: Machine): XmlNode {
   return el("cpu", { mode: "maximum", check: "none" });
 }
 
-function devices(m: Machine, files: DomainFiles): XmlNode {
+function devices(m: Machine, files: DomainFiles, port?: NicPort): XmlNode {
   const scsi = m.disks.some((d) => d.bus === "scsi");
   return el(
     "devices",
@@ -100,8 +138,13 @@ function devices(m: Machine, files: DomainFiles): XmlNode {
     files.seed !== undefined && disk(files.seed, "raw", "vdb", "virtio", { readonly: true }),
     ...m.disks.map((d, i) => d.bus !== "nvme" && extraDisk(d, files.disks[i]!, i, m.disks)),
     scsi && el("controller", { type: "scsi", index: "0", model: "virtio-scsi" }),
+    ...(port && port.index > 0 ? rootPorts(port.index) : []),
     // The first user-mode NIC forwards ssh: it is a QEMU argument (see _qemu-args.ts).
-    ...m.nics.map((nic, i) => !(i === 0 && nic.network === "user") && iface(nic, m)),
+    ...m.nics.map((nic, i) => {
+      if (i > 0) return iface(nic, m);
+      if (nic.network === "user" || (port && !port.plugged)) return false;
+      return port ? iface(nic, m, port.index) : iface(nic, m);
+    }),
     ...m.shares.map((share, i) => filesystem(share, files.shareHelpers[i])),
     ...console(m, files.consoleLog),
     el("rng", { model: "virtio" }, el("backend", { model: "random" }, "/dev/urandom")),
@@ -154,7 +197,8 @@ function driveLetters(n: number): string {
   return (n >= 26 ? driveLetters(Math.floor(n / 26) - 1) : "") + String.fromCharCode(97 + (n % 26));
 }
 
-function iface(nic: Nic, m: Machine): XmlNode {
+/** A NIC on a libvirt network (or libvirt's own user-mode network); `bus`: in that root port. */
+export function iface(nic: Nic, m: Machine, bus?: number): XmlNode {
   return el(
     "interface",
     { type: nic.network === "user" ? "user" : "network" },
@@ -163,7 +207,23 @@ function iface(nic: Nic, m: Machine): XmlNode {
     el("model", { type: nicModel(m) }),
     // The iPXE option ROM only slows the boot of a disk image (s390x's CCW NICs have none).
     ARCH_PROFILES[m.arch].pciBus !== null && el("rom", { enabled: "no" }),
+    bus !== undefined && el("alias", { name: NIC_ALIAS }),
+    bus !== undefined && el("address", { type: "pci", domain: "0x0000", bus: hex(bus), slot: "0x00", function: "0x0" }),
   );
+}
+
+/** pcie-root, the root ports libvirt would add before `index`, then the first NIC's own at slot 0x10. */
+function rootPorts(index: number): XmlNode[] {
+  const port = (i: number, address?: XmlNode) => el("controller", { type: "pci", index: String(i), model: "pcie-root-port" }, address);
+  return [
+    el("controller", { type: "pci", index: "0", model: "pcie-root" }),
+    ...Array.from({ length: index - 1 }, (_, i) => port(i + 1)),
+    port(index, el("address", { type: "pci", domain: "0x0000", bus: "0x00", slot: "0x10", function: "0x0" })),
+  ];
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(2, "0")}`;
 }
 
 /** virtio-net, or e1000 on the pc machine type: its guests (el6/el7 era) may lack virtio. */

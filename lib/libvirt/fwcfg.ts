@@ -4,6 +4,9 @@ import { el, type XmlNode } from "./_xml.ts";
 /** fw_cfg name Ignition reads its config from on x86_64 and aarch64 QEMU guests. */
 export const IGNITION_FW_CFG = "opt/com.coreos/config";
 
+/** fw_cfg name of a fork's identity, which the hook a template installs reads (lib/guest/fork-hook.sh). */
+export const FORK_FW_CFG = "opt/org.testcloud/fork";
+
 /**
  * `<sysinfo type="fwcfg">` passing files to the guest through QEMU fw_cfg
  * (libvirt ≥ 6.5), a child of `<domain>`. Names must start with "opt/".

@@ -27,6 +27,7 @@ const cases: Record<CommandName, { positionals: string[] }> = {
   remove: { positionals: ["name"] },
   clean: { positionals: [] },
   snapshot: { positionals: [] },
+  template: { positionals: [] },
   image: { positionals: [] },
   config: { positionals: [] },
   completion: { positionals: ["shell"] },

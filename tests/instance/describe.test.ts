@@ -42,7 +42,13 @@ group("describe", () => {
       },
       createdAt: "2026-11-25T22:10:33.000Z",
       problem: null,
+      forkedFrom: null,
     });
+  });
+
+  test("says which template (and generation) a fork was restored from", () => {
+    const fork: InstanceRecord = { ...record, forkedFrom: { template: "ci", dir: "/data/templates/ci/g1", nicPort: 5 } };
+    expect(describe(fork, paths, "running", null).forkedFrom).toEqual({ template: "ci", dir: "/data/templates/ci/g1" });
   });
 
   test("reports user-mode networking with its forwarded port", () => {

@@ -1,0 +1,62 @@
+import type { KeyPair } from "../host/generate-key-pair.ts";
+
+/**
+ * The size of every identity file: the guest's fw_cfg driver reads each file's size once,
+ * when it loads, so a restored fork's file must be exactly as long as its template's.
+ */
+export const FORK_IDENTITY_BYTES = 4096;
+
+/** What makes a fork another machine than its template; the hook (fork-hook.sh) applies it. */
+export interface ForkIdentity {
+  /** Random, 32 hex digits: the hook applies an identity once. */
+  id: string;
+  hostname: string;
+  instanceId: string;
+  /** The NIC the hook configures: the one with this MAC. */
+  mac: string;
+  /** systemd's /etc/machine-id (32 hex digits), where the guest has one. */
+  machineId: string;
+  /** Random bytes (hex) the hook mixes into the guest's entropy pool. */
+  seed: string;
+  /** The template's instance key, replaced by `userKey` wherever it is authorized. */
+  oldUserKey: string;
+  userKey: string;
+  /** The template's host public key, replaced by the fork's wherever the guest pinned it. */
+  oldHostKey: string;
+  hostKey: KeyPair;
+}
+
+/**
+ * The identity file: `key=value` lines, then "end", padded with newlines to
+ * FORK_IDENTITY_BYTES. The template boots with the placeholder "id=template", which the hook
+ * leaves alone. Every value is one line of printable ASCII; the host private key is base64.
+ */
+export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Array {
+  const fields: [string, string][] =
+    identity === "template"
+      ? [["id", "template"]]
+      : [
+          ["id", identity.id],
+          ["hostname", identity.hostname],
+          ["instance_id", identity.instanceId],
+          ["mac", identity.mac],
+          ["machine_id", identity.machineId],
+          ["seed", identity.seed],
+          ["old_user_key", identity.oldUserKey.trim()],
+          ["user_key", identity.userKey.trim()],
+          ["old_host_key", identity.oldHostKey.trim()],
+          ["host_key_pub", identity.hostKey.publicKey.trim()],
+          ["host_key", Buffer.from(identity.hostKey.privateKey).toString("base64")],
+        ];
+  for (const [key, value] of fields) {
+    if (!/^[\x20-\x7e]+$/.test(value)) throw new Error(`renderForkIdentity: ${key} must be one line of printable ASCII`);
+  }
+  const text = `testcloud-fork 1\n${fields.map(([k, v]) => `${k}=${v}\n`).join("")}end\n`;
+  if (text.length > FORK_IDENTITY_BYTES) throw new Error(`renderForkIdentity: ${text.length} bytes, more than ${FORK_IDENTITY_BYTES}`);
+  return Buffer.from(text.padEnd(FORK_IDENTITY_BYTES, "\n"), "latin1");
+}
+
+/** A fresh random identity part: `bytes` random bytes as hex. */
+export function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+}

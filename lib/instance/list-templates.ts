@@ -1,0 +1,62 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { generationDirs, generationPaths, readTemplate, templateNames, templatePaths, type TemplateRecord } from "./template-state.ts";
+import { instanceNames, readRecord } from "./state.ts";
+
+/** A template as `template list` and `template create` report it. */
+export interface TemplateInfo {
+  name: string;
+  image: { source: string; digest: string };
+  createdAt: string;
+  /** The current generation's directory: its disk, its saved memory. */
+  dir: string;
+  /** Bytes on disk of the current generation (disk overlay + saved state + seed). */
+  sizeBytes: number;
+  memoryMiB: number;
+  network: string;
+  /** Instances forked from any generation of this template. */
+  forks: string[];
+}
+
+/** Every template of the data dir with a finished generation, by name. */
+export async function listTemplates(dataDir: string): Promise<TemplateInfo[]> {
+  const forks = await forksByDir(dataDir);
+  return templateNames(dataDir).flatMap((name) => {
+    const record = readTemplate(dataDir, name);
+    return record ? [describeTemplate(dataDir, record, forks)] : [];
+  });
+}
+
+/** What is reported about one template. */
+export function describeTemplate(dataDir: string, record: TemplateRecord, forks: Map<string, string[]> = new Map()): TemplateInfo {
+  const dir = join(templatePaths(dataDir, record.name).dir, record.generation);
+  const paths = generationPaths(dir);
+  return {
+    name: record.name,
+    image: { source: record.image.source, digest: record.image.digest },
+    createdAt: record.createdAt,
+    dir,
+    sizeBytes: [paths.overlay, paths.save, paths.seed, paths.nvram].reduce((sum, file) => sum + allocated(file), 0),
+    memoryMiB: record.machine.memoryMiB,
+    network: record.machine.nics[0]!.network,
+    forks: generationDirs(dataDir, record.name).flatMap((gen) => forks.get(gen) ?? []).sort(),
+  };
+}
+
+/** Instance names by the template generation directory they were forked from. */
+export async function forksByDir(dataDir: string): Promise<Map<string, string[]>> {
+  const byDir = new Map<string, string[]>();
+  for (const name of await instanceNames(dataDir)) {
+    const dir = (await readRecord(dataDir, name))?.forkedFrom?.dir;
+    if (dir) byDir.set(dir, [...(byDir.get(dir) ?? []), name]);
+  }
+  return byDir;
+}
+
+function allocated(file: string): number {
+  try {
+    return statSync(file).blocks * 512;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,50 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { NotFoundError, StateError } from "../errors.ts";
+import { forksByDir } from "./list-templates.ts";
+import { validateName } from "./names.ts";
+import { generationDirs, readGeneration, readTemplate, templatePaths } from "./template-state.ts";
+import { join } from "node:path";
+
+/** What `template remove` did. */
+export interface RemoveTemplateResult {
+  name: string;
+  removed: boolean;
+}
+
+/**
+ * Removes a template: every generation, its disk and saved memory. Refused while a fork
+ * still runs on (has its disk overlaid on) one of them: remove the forks first.
+ */
+export async function removeTemplate(dataDir: string, name: string): Promise<RemoveTemplateResult> {
+  validateName(name, "template");
+  const { dir } = templatePaths(dataDir, name);
+  if (!existsSync(dir)) {
+    throw new NotFoundError(`Template not found: "${name}"`, { code: "E_TEMPLATE_NOT_FOUND", hint: "testcloud template list" });
+  }
+  const forks = await forksByDir(dataDir);
+  const users = generationDirs(dataDir, name).flatMap((gen) => forks.get(gen) ?? []);
+  if (users.length > 0) {
+    throw new StateError(`Template "${name}" is in use by ${users.length} fork(s): ${users.join(", ")}`, {
+      code: "E_TEMPLATE_IN_USE",
+      hint: `testcloud remove --force ${users.join(" ")}`,
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { name, removed: true };
+}
+
+/**
+ * Removes the generations of a template that are neither current nor used by a fork: a
+ * rebuilt template keeps its old disk only while forks still stand on it.
+ */
+export async function pruneGenerations(dataDir: string, name: string): Promise<void> {
+  const current = readTemplate(dataDir, name);
+  if (!current) return;
+  const forks = await forksByDir(dataDir);
+  const keep = join(templatePaths(dataDir, name).dir, current.generation);
+  for (const gen of generationDirs(dataDir, name)) {
+    // A generation without its own record is still being made by another `template create`.
+    if (gen !== keep && !forks.has(gen) && readGeneration(gen)) await rm(gen, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { FORK_IDENTITY_BYTES, renderForkIdentity, type ForkIdentity } from "../../lib/guest/fork-identity.ts";
+import { generateKeyPair } from "../../lib/host/generate-key-pair.ts";
+
+function identity(over: Partial<ForkIdentity> = {}): ForkIdentity {
+  return {
+    id: "0123456789abcdef0123456789abcdef",
+    hostname: "web1",
+    instanceId: "iid-1",
+    mac: "52:54:00:aa:bb:cc",
+    machineId: "fedcba9876543210fedcba9876543210",
+    seed: "ab".repeat(32),
+    oldUserKey: generateKeyPair("old").publicKey,
+    userKey: generateKeyPair("new").publicKey,
+    oldHostKey: generateKeyPair("oldhost").publicKey,
+    hostKey: generateKeyPair("root@web1"),
+    ...over,
+  };
+}
+
+describe("renderForkIdentity", () => {
+  test("is always FORK_IDENTITY_BYTES long, the template's placeholder too: the guest driver reads each size once", () => {
+    expect(renderForkIdentity("template").length).toBe(FORK_IDENTITY_BYTES);
+    expect(renderForkIdentity(identity()).length).toBe(FORK_IDENTITY_BYTES);
+  });
+
+  test("writes key=value lines the hook reads, the private host key as one base64 line, then end", () => {
+    const text = new TextDecoder().decode(renderForkIdentity(identity()));
+    const lines = text.trimEnd().split("\n");
+    expect(lines[0]).toBe("testcloud-fork 1");
+    expect(lines).toContain("hostname=web1");
+    expect(lines).toContain("mac=52:54:00:aa:bb:cc");
+    expect(lines.at(-1)).toBe("end");
+    const hostKey = lines.find((l) => l.startsWith("host_key="))!.slice("host_key=".length);
+    expect(Buffer.from(hostKey, "base64").toString()).toContain("BEGIN OPENSSH PRIVATE KEY");
+    expect(new TextDecoder().decode(renderForkIdentity("template"))).toStartWith("testcloud-fork 1\nid=template\nend\n");
+  });
+
+  test("refuses a value that is not one line of printable ASCII: nothing may add a line of its own", () => {
+    expect(() => renderForkIdentity(identity({ hostname: "web1\nhost_key=x" }))).toThrow(/hostname/);
+    expect(() => renderForkIdentity(identity({ hostname: "" }))).toThrow(/hostname/);
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, test } from "bun:test";
+import { templateKey, type TemplateInputs } from "../../lib/instance/template-key.ts";
+import { testMachine } from "../_machine.ts";
+
+function inputs(over: Partial<TemplateInputs> = {}): TemplateInputs {
+  return { digest: "a".repeat(64), machine: testMachine(), user: "cloud-user", inputs: { metaData: {}, sshKeys: [] }, wait: "cloud-init", uri: "qemu:///system", ...over };
+}
+
+describe("templateKey", () => {
+  test("is the same for the same inputs, whatever MAC or port create gave the template", () => {
+    const a = inputs();
+    const b = inputs({ machine: testMachine() });
+    b.machine.nics[0]!.mac = "52:54:00:12:34:56";
+    expect(templateKey(a)).toBe(templateKey(b));
+  });
+
+  test("changes with the image digest, the machine, the provisioning inputs and the password", () => {
+    const base = templateKey(inputs());
+    const machine = testMachine();
+    machine.memoryMiB += 1;
+    for (const other of [
+      inputs({ digest: "b".repeat(64) }),
+      inputs({ machine }),
+      inputs({ inputs: { metaData: {}, sshKeys: ["ssh-ed25519 AAAA x"] } }),
+      inputs({ password: "secret" }),
+      inputs({ user: "other" }),
+    ]) {
+      expect(templateKey(other)).not.toBe(base);
+    }
+  });
+});
