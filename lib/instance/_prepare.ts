@@ -63,7 +63,8 @@ export async function storeSeed(paths: InstancePaths, seed: SeedFiles): Promise<
 
 /** The domain XML of an instance: its machine, and where its files are. */
 export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir: string): string {
-  const { machine } = record;
+  const { machine, volumes } = record;
+  const inPool = (name: string | undefined, fallback: string) => (volumes && name ? join(volumes.poolPath, name) : fallback);
   return renderDomainXml({
     name: record.name,
     uuid: record.uuid,
@@ -72,10 +73,10 @@ export function domainXml(record: InstanceRecord, paths: InstancePaths, dataDir:
     dataDir,
     machine,
     files: {
-      rootDisk: paths.overlay,
-      seed: record.provisioning === "ignition" ? undefined : paths.seed,
+      rootDisk: inPool(volumes?.disk, paths.overlay),
+      seed: record.provisioning === "ignition" ? undefined : inPool(volumes?.seed, paths.seed),
       ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
-      consoleLog: paths.consoleLog,
+      consoleLog: inPool(volumes?.console, paths.consoleLog),
       nvram: paths.nvram,
       disks: machine.disks.map((_, i) => paths.disk(i)),
       shareHelpers: machine.shares.map((s) => (s.readonly ? paths.shareHelper(s.tag) : undefined)),

@@ -16,6 +16,18 @@ export interface InstanceRecord {
   machine: Machine;
   /** How the guest is provisioned: a NoCloud seed disk, or Ignition through fw_cfg (CoreOS). */
   provisioning?: "nocloud" | "ignition";
+  /** Its disks and console log in its host's storage pool; absent in records older than pools. */
+  volumes?: InstanceVolumes;
+}
+
+/** Where an instance's volumes are on its host (lib/instance/instance-volumes.ts names them). */
+export interface InstanceVolumes {
+  pool: string;
+  /** The pool's directory on the host. */
+  poolPath: string;
+  disk: string;
+  seed?: string;
+  console: string;
 }
 
 /** The files of an instance, all inside its directory. */

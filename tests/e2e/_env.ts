@@ -98,5 +98,16 @@ afterAll(async () => {
       await virsh("undefine", "--nvram", "--snapshots-metadata", name);
     }
   }
+  await removePools(URI, dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
+
+/** Undefines the storage pools testcloud made for this data dir (their directory is in it). */
+export async function removePools(uri: string, dir: string): Promise<void> {
+  const names = await Bun.spawn(["virsh", "-q", "-c", uri, "pool-list", "--all", "--name"], { stdout: "pipe", stderr: "ignore" }).stdout;
+  for (const pool of (await new Response(names).text()).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("testcloud-"))) {
+    const xml = await new Response(Bun.spawn(["virsh", "-q", "-c", uri, "pool-dumpxml", pool], { stdout: "pipe", stderr: "ignore" }).stdout).text();
+    if (!xml.includes(`<path>${dir}/`)) continue;
+    for (const verb of ["pool-destroy", "pool-undefine"]) await Bun.spawn(["virsh", "-q", "-c", uri, verb, pool], { stdout: "ignore", stderr: "ignore" }).exited;
+  }
+}
