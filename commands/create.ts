@@ -1,7 +1,10 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
 import { eventWriter, progress } from "./_events.ts";
 import { logger } from "../lib/cli/logger.ts";
-import { effectiveNetwork } from "../lib/host/config.ts";
+import { effectiveNetwork, type Settings } from "../lib/host/config.ts";
+import type { Globals } from "../lib/cli/globals.ts";
+import { fleet } from "../lib/instance/list-all-hosts.ts";
+import { placeInstance } from "../lib/instance/place-instance.ts";
 import { readPassword } from "../lib/guest/read-password.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "../lib/instance/create-instance.ts";
@@ -57,17 +60,18 @@ export default defineAction({
     });
     const onEvent = globals.events ? eventWriter() : undefined;
     const password = await readPassword({ password: args.password, passwordFile: args["password-file"] });
+    const uri = globals.hostFlag === "auto" ? await autoHost(s, globals) : globals.uri;
     const options: CreateOptions = {
       image: args.image,
       name: args.name,
-      network: effectiveNetwork({ ...s, connect: globals.uri }),
+      network: effectiveNetwork({ ...s, connect: uri }),
       machine: s,
       timeoutS: s.timeout,
       sshConnectTimeoutS: s.sshConnectTimeout,
       wait: (args.wait as unknown) === false ? "none" : waitMode(s.wait),
       keep: args.keep,
       user: s.user,
-      uri: globals.uri,
+      uri,
       dataDir: globals.dataDir,
       imageDir: globals.imageDir,
       provisioning: { inputs, password },
@@ -91,6 +95,13 @@ export default defineAction({
   },
   human: (result) => ("dryRun" in result ? formatPlan(result) : formatInstance(result)),
 });
+
+/** `--host auto`: the host with most free memory, said on stderr (and in the result's uri). */
+async function autoHost(s: Settings, globals: Globals): Promise<string> {
+  const placed = await placeInstance(fleet(s.hosts, globals.uri), s.ram, { overcommitPercent: s.hostMemoryOvercommit, timeoutMs: s.hostTimeout * 1000 });
+  logger.info(`Placing on host "${placed.name}" (${Math.floor(placed.freeBytes / 2 ** 20)} MiB of ${Math.floor(placed.totalBytes / 2 ** 20)} MiB free)`);
+  return placed.uri;
+}
 
 function formatPlan(plan: CreatePlan): string {
   return [`# dry run: nothing was created`, `# ${plan.paths.domainXml}`, plan.domainXml, `# user-data`, plan.userData, `# meta-data`, plan.metaData].join("\n");

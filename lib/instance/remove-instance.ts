@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { NotFoundError, StateError } from "../errors.ts";
-import { destroyDomain, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
+import { destroyDomain, retarget, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
 import { ourDomain } from "./our-domain.ts";
 import { deleteInstanceVolumes } from "./instance-volumes.ts";
@@ -32,6 +32,7 @@ export async function removeInstance(
   const { dir } = instancePaths(dataDir, name);
   const hasDir = existsSync(dir);
   const record = hasDir ? await readRecord(dataDir, name) : null;
+  if (record) retarget(conn, record.uri);
   const domain = await ourDomain(conn, dir, { record, name });
   if (!domain && !hasDir) {
     throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });

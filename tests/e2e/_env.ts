@@ -37,7 +37,10 @@ export interface CliResult {
 
 /** Runs dist/testcloud with the suite's data dir; parses stdout as JSON when it is. */
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const proc = Bun.spawn([BIN, "--connect", URI, ...args], {
+  // --host or --connect in args choose the host themselves (the two together are refused).
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  const where = own.some((a) => a === "--host" || a === "--connect" || a.startsWith("--host=")) ? [] : ["--connect", URI];
+  const proc = Bun.spawn([BIN, ...where, ...args], {
     env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir, ...env },
     stdout: "pipe",
     stderr: "pipe",
@@ -53,7 +56,6 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
     json = JSON.parse(stdout);
   } catch {}
   // Only --json output is a contract (a remote command's output may parse as JSON too).
-  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
   if (json !== null && own.includes("--json")) checkContract(args, json);
   return { exitCode, stdout, stderr, json };
 }
