@@ -39,7 +39,10 @@ async function remoteVolumes(): Promise<string[]> {
   return (await remoteVirsh("vol-list", "--pool", POOL)).stdout.split("\n").map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
 }
 
+let wasRunning = false;
+
 beforeAll(() => {
+  wasRunning = Bun.spawnSync(["bash", SCRIPT, "status"]).exitCode === 0;
   // Idempotent: (re)starts whatever is not running, e.g. after another test's `pkill -x libvirtd`.
   for (const line of secondHost("start").trim().split("\n")) {
     const at = line.indexOf("=");
@@ -182,4 +185,6 @@ describe("the fleet", () => {
 afterAll(async () => {
   for (const vol of await remoteVolumes()) await remoteVirsh("vol-delete", "--pool", POOL, vol);
   for (const verb of ["pool-destroy", "pool-delete", "pool-undefine"]) await remoteVirsh(verb, POOL);
+  // Left as found: a second host someone had running stays up.
+  if (!wasRunning) secondHost("stop");
 }, 120_000);
