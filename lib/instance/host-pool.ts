@@ -46,6 +46,11 @@ export async function ensureHostPool(conn: Virsh, dataDir: string): Promise<Host
       hint: `testcloud uses ${pool.path} for this data dir; it leaves a pool it did not make alone`,
     });
   }
-  if (!(await poolActive(conn, pool.name))) await startPool(conn, pool.name).catch(() => undefined);
+  // Another create may be between its define and its start (or the host rebooted with the
+  // pool inactive): start it ourselves, and give a racing create a moment to finish.
+  for (let attempt = 0; !(await poolActive(conn, pool.name)); attempt++) {
+    if (attempt === 10) throw new StateError(`Storage pool "${pool.name}" does not start`, { hint: `virsh -c ${conn.uri} pool-start ${pool.name}` });
+    await startPool(conn, pool.name).catch(() => Bun.sleep(300));
+  }
   return pool;
 }

@@ -31,8 +31,9 @@ export async function createDirPool(conn: Virsh, pool: string, target: string): 
   await virsh(conn, ["pool-autostart", pool]);
 }
 
+/** Starts a defined pool, making its directory first if it is missing (pool-start --build). */
 export async function startPool(conn: Virsh, pool: string): Promise<void> {
-  await virsh(conn, ["pool-start", pool]);
+  await virsh(conn, ["pool-start", "--build", pool]);
 }
 
 /** Stops and undefines a pool, removing its directory when it is empty. */
