@@ -76,6 +76,13 @@ describe("an instance on a remote libvirt host", () => {
     expect(info.json.paths.overlay).toStartWith("/var/lib/libvirt/images/testcloud-");
     expect((await remoteVirsh("domstate", name)).stdout.trim()).toBe("running");
 
+    // The ssh forward listens on the remote host's loopback, not on this machine's.
+    const portHex = `0100007F:${info.json.sshPort.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A`;
+    const sshOptions = ["-F", "/dev/null", "-i", env.TESTCLOUD_SECOND_HOST_KEY!, "-o", `UserKnownHostsFile=${env.TESTCLOUD_SECOND_HOST_KNOWN_HOSTS}`, "-o", "BatchMode=yes"];
+    const theirs = Bun.spawnSync(["ssh", ...sshOptions, `root@${env.TESTCLOUD_SECOND_HOST_ADDR}`, "cat", "/proc/net/tcp"]).stdout.toString();
+    expect(theirs).toContain(portHex);
+    expect(await Bun.file("/proc/net/tcp").text()).not.toContain(portHex);
+
     // The record names the host: --host is optional for the instance's own verbs.
     const ssh = await cli(["ssh", name, "--", "hostname"], withConfig());
     expect(ssh.stdout.trim()).toBe(name);
