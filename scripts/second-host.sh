@@ -104,12 +104,17 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
 }
 
+# The daemons run under names of their own (a symlink's name is the process name): the main
+# host's `pgrep -x libvirtd || libvirtd -d` and a test's `pkill -x libvirtd` must not see them.
 daemons() {
-  inside sh -ec '
-    alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-    alive /run/virtlogd.pid || virtlogd -d
-    alive /run/libvirtd.pid || libvirtd -d
-  '
+  mkdir -p "$STATE/bin"
+  ln -sfn "$(command -v libvirtd)" "$STATE/bin/libvirtd-host2"
+  ln -sfn "$(command -v virtlogd)" "$STATE/bin/virtlogd-host2"
+  inside sh -ec "
+    alive() { [ -s \"\$1\" ] && kill -0 \"\$(cat \"\$1\")\" 2>/dev/null; }
+    alive /run/virtlogd.pid || '$STATE/bin/virtlogd-host2' -d
+    alive /run/libvirtd.pid || '$STATE/bin/libvirtd-host2' -d
+  "
   inside sh -ec "[ -s /run/sshd.pid ] && kill -0 \$(cat /run/sshd.pid) 2>/dev/null || /usr/sbin/sshd -f '$STATE/sshd/sshd_config'"
 }
 
