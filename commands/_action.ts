@@ -66,5 +66,6 @@ export const globalArgs = {
   json: { type: "boolean", description: "Print one JSON document on stdout (errors too)" },
   events: { type: "boolean", description: "Print progress as JSON lines on stdout, the result (or error) last (create, start, reboot, image pull)" },
   connect: { type: "string", alias: "c", description: "libvirt URI; system and session mean qemu:///system and qemu:///session (default: system as root, else session)", valueHint: "URI" },
+  host: { type: "string", description: "A host named in the [hosts] setting (create also takes auto: the one with most free memory)", valueHint: "NAME" },
   verbose: { type: "boolean", description: "Show stack traces on errors" },
 } as const satisfies ArgsDef;

@@ -1,7 +1,9 @@
 import { machineArgs, machineFlagValues, repeated } from "../lib/cli/machine-flags.ts";
 import { eventWriter, progress } from "./_events.ts";
 import { logger } from "../lib/cli/logger.ts";
-import { effectiveNetwork } from "../lib/host/config.ts";
+import { effectiveNetwork, type Settings } from "../lib/host/config.ts";
+import { fleet } from "../lib/instance/list-all-hosts.ts";
+import { placeInstance } from "../lib/instance/place-instance.ts";
 import { readPassword } from "../lib/guest/read-password.ts";
 import { readUserInputs } from "../lib/guest/read-user-inputs.ts";
 import type { CreateOptions } from "../lib/instance/create-instance.ts";
@@ -55,10 +57,11 @@ export async function createOptions(args: ArgValues, globals: Globals, rawArgs: 
   });
   const onEvent = globals.events ? eventWriter() : undefined;
   const password = await readPassword({ password: str("password"), passwordFile: str("password-file") });
+  const uri = globals.hostFlag === "auto" ? await autoHost(s, globals) : globals.uri;
   return {
     image: args.image,
     name: args.name,
-    network: effectiveNetwork({ ...s, connect: globals.uri }),
+    network: effectiveNetwork({ ...s, connect: uri }),
     machine: s,
     timeoutS: s.timeout,
     defaultTimeout: config.origins.timeout === "default",
@@ -66,7 +69,7 @@ export async function createOptions(args: ArgValues, globals: Globals, rawArgs: 
     wait: args.wait === false ? "none" : waitMode(s.wait),
     keep: args.keep as boolean | undefined,
     user: s.user,
-    uri: globals.uri,
+    uri,
     dataDir: globals.dataDir,
     imageDir: globals.imageDir,
     provisioning: { inputs, password },
@@ -83,4 +86,11 @@ export async function createOptions(args: ArgValues, globals: Globals, rawArgs: 
     log: globals.json ? undefined : (message) => logger.info(message),
     onEvent,
   };
+}
+
+/** `--host auto`: the host with most free memory, said on stderr (and in the result's uri). */
+async function autoHost(s: Settings, globals: Globals): Promise<string> {
+  const placed = await placeInstance(fleet(s.hosts, globals.uri), s.ram, { overcommitPercent: s.hostMemoryOvercommit, timeoutMs: s.hostTimeout * 1000 });
+  logger.info(`Placing on host "${placed.name}" (${Math.floor(placed.freeBytes / 2 ** 20)} MiB of ${Math.floor(placed.totalBytes / 2 ** 20)} MiB free)`);
+  return placed.uri;
 }

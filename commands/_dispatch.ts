@@ -3,6 +3,8 @@ import type { Globals } from "../lib/cli/globals.ts";
 import { streams } from "../lib/cli/output.ts";
 import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
 import { loadConfig } from "../lib/host/config.ts";
+import { hostUri } from "../lib/host/hosts.ts";
+import { UsageError } from "../lib/errors.ts";
 import { checkDataDir } from "../lib/host/data-dir.ts";
 import { globalArgs, setGlobals } from "./_action.ts";
 import { aliases, commands } from "./registry.ts";
@@ -39,6 +41,7 @@ async function configure(globals: Globals, verb: string | undefined): Promise<vo
     for (const warning of globals.config.warnings) logger.warn(warning);
   }
   globals.uri = globals.config.settings.connect;
+  if (globals.hostFlag !== undefined) globals.uri = chosenHost(globals, verb);
   globals.dataDir = globals.config.settings.dataDir;
   globals.imageDir = globals.config.settings.imageDir;
   // `config` shows the settings even when the data dir they name is unusable; the
@@ -47,6 +50,16 @@ async function configure(globals: Globals, verb: string | undefined): Promise<vo
     checkDataDir(globals.dataDir);
     checkDataDir(globals.imageDir, undefined, "image");
   }
+}
+
+/** The URI --host names; "auto" is create's to resolve (it asks every host), so it keeps the default here. */
+function chosenHost(globals: Globals, verb: string | undefined): string {
+  if (globals.connectFlag !== undefined) throw new UsageError("--host and --connect both name the host: pass one");
+  if (globals.hostFlag === "auto") {
+    if (verb !== "create") throw new UsageError("--host auto is for create: other verbs need the host's name");
+    return globals.uri;
+  }
+  return hostUri(globals.config!.settings, globals.hostFlag!);
 }
 
 /** Replaces a verb's other name (destroy, force-off) by the verb itself, in place. */

@@ -1,6 +1,6 @@
 import { StateError, UsageError } from "../lib/errors.ts";
 import { attachConsole, connect } from "../lib/libvirt/virsh.ts";
-import { consoleTail } from "../lib/instance/console-tail.ts";
+import { consoleLog } from "../lib/instance/console-log.ts";
 import { loadInstance } from "../lib/instance/load-instance.ts";
 import { defineAction, globalArgs } from "./_action.ts";
 import { nameArg } from "./_instance-args.ts";
@@ -19,8 +19,7 @@ export default defineAction({
     if (args.log) {
       const count = args.lines === undefined ? Number.MAX_SAFE_INTEGER : Number(args.lines);
       if (!Number.isInteger(count) || count < 1) throw new UsageError(`Invalid --lines: ${JSON.stringify(args.lines)}: expected a whole number`);
-      const lines = await consoleTail(instance.paths.consoleLog, count);
-      return { name: args.name, path: instance.paths.consoleLog, lines };
+      return consoleLog(conn, instance, count);
     }
     if (globals.json) throw new UsageError("console is interactive: use --log with --json");
     if (instance.state !== "running") throw new StateError(`Instance is not running: "${args.name}"`, { hint: `testcloud console --log ${args.name}` });

@@ -1,16 +1,30 @@
 import { connect } from "../lib/libvirt/virsh.ts";
 import { listInstances } from "../lib/instance/list-instances.ts";
+import { fleet, listAllHosts, type FleetList } from "../lib/instance/list-all-hosts.ts";
 import type { InstanceInfo } from "../lib/instance/describe.ts";
 import { defineAction, globalArgs } from "./_action.ts";
 import { formatTable } from "./_format.ts";
 
 export default defineAction({
   meta: { name: "list", description: "List instances with their state and address" },
-  args: { ...globalArgs },
-  run: (_args, globals) => listInstances(connect(globals.uri), globals.dataDir),
-  human(list: InstanceInfo[]) {
-    if (list.length === 0) return "";
-    const rows = list.map((i) => [i.name, i.state, i.ip ?? "-", String(i.sshPort), i.network]);
-    return formatTable([["NAME", "STATE", "IP", "PORT", "NETWORK"], ...rows]);
+  args: {
+    "all-hosts": { type: "boolean", description: "Every host of the [hosts] setting and the default connection, asked at once; a host that is down is reported, not fatal" },
+    ...globalArgs,
+  },
+  run: (args, globals) => {
+    if (!args["all-hosts"]) return listInstances(connect(globals.uri), globals.dataDir);
+    const settings = globals.config!.settings;
+    return listAllHosts(fleet(settings.hosts, globals.uri), globals.dataDir, { timeoutMs: settings.hostTimeout * 1000 });
+  },
+  human(list: InstanceInfo[] | FleetList) {
+    if (Array.isArray(list)) {
+      if (list.length === 0) return "";
+      const rows = list.map((i) => [i.name, i.state, i.ip ?? "-", String(i.sshPort), i.network]);
+      return formatTable([["NAME", "STATE", "IP", "PORT", "NETWORK"], ...rows]);
+    }
+    const rows = list.instances.map((i) => [i.name, i.host, i.state, i.ip ?? "-", String(i.sshPort), i.network]);
+    const down = list.hosts.filter((h) => !h.up).map((h) => `host ${h.name} is down: ${h.error}`);
+    return [rows.length ? formatTable([["NAME", "HOST", "STATE", "IP", "PORT", "NETWORK"], ...rows]) : "", ...down].filter(Boolean).join("\n");
   },
 });
+

@@ -42,10 +42,11 @@ export function schemaFor(args: string[]): string | null {
   // destroy and force-off print what remove and stop print.
   const verb: string = aliases[word as keyof typeof aliases] ?? word;
   if (verb === "create") return words.includes("--dry-run") ? "create-dry-run" : "create";
+  if (verb === "list" && words.includes("--all-hosts")) return "list-all-hosts";
   const key = verb === "image" || verb === "snapshot" || verb === "template" ? `${verb} ${sub}` : verb;
   const name = BY_VERB[key] ?? key.replace(" ", "-");
   return SCHEMAS.includes(name) ? name : null;
 }
 
 // Flags of the global set whose next word is their value, not a verb.
-const VALUE_FLAGS = new Set(["--connect", "-c"]);
+const VALUE_FLAGS = new Set(["--connect", "-c", "--host"]);

@@ -10,6 +10,8 @@ export interface Globals {
   uri: string;
   /** The --connect value exactly as given, if it was. */
   connectFlag?: string;
+  /** --host NAME: a host of the [hosts] setting (or "auto" for create), resolved to `uri` by main(). */
+  hostFlag?: string;
   /** Layered configuration (files, TESTCLOUD_* variables, --connect); set by main(). */
   config?: LoadedConfig;
   dataDir: string;
@@ -32,6 +34,8 @@ export function extractGlobals(argv: string[], signal: AbortSignal): { globals: 
     else if (arg === "--verbose") globals.verbose = true;
     else if (arg === "--connect" || arg === "-c") globals.uri = globals.connectFlag = connectUri(requireValue(argv, ++i, arg));
     else if (arg.startsWith("--connect=")) globals.uri = globals.connectFlag = connectUri(arg.slice("--connect=".length));
+    else if (arg === "--host") globals.hostFlag = requireValue(argv, ++i, arg);
+    else if (arg.startsWith("--host=")) globals.hostFlag = arg.slice("--host=".length);
     else rest.push(arg);
   }
   return { globals, rest: [...rest, ...argv.slice(i)] };

@@ -30,10 +30,16 @@ export interface Settings extends MachineSettings {
   shutdownTimeout: number;
   /** Where each upstream host of the image resolvers really is, by host name. */
   baseUrls: Record<string, string>;
+  /** The fleet: libvirt hosts by name (`--host NAME`, `list --all-hosts`, `create --host auto`). */
+  hosts: Record<string, string>;
+  /** Seconds `list --all-hosts` waits for one host before it reports the host as down. */
+  hostTimeout: number;
+  /** `create --host auto` places on a host only while its memory in use plus the new instance's stays within this percentage of its total. */
+  hostMemoryOvercommit: number;
 }
 
-/** Every setting but the baseUrls table: what variables and flags can set. */
-export type SettingKey = Exclude<keyof Settings, "baseUrls">;
+/** Every setting but the baseUrls and hosts tables: what variables and flags can set. */
+export type SettingKey = Exclude<keyof Settings, "baseUrls" | "hosts">;
 
 /** How one setting is checked; `check` returns undefined for a value it rejects. */
 export interface SettingSpec {
@@ -69,7 +75,12 @@ export const SCHEMA: Record<SettingKey, SettingSpec> = {
   maxImageSize: row("maxImageSize", undefined, bytes),
   sshConnectTimeout: row("sshConnectTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
   shutdownTimeout: row("shutdownTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
+  hostTimeout: row("hostTimeout", undefined, wholeNumber(1, "a whole number of seconds, at least 1")),
+  hostMemoryOvercommit: row("hostMemoryOvercommit", undefined, wholeNumber(1, "a whole number of percent, at least 1")),
 };
+
+/** A host's name in [hosts]: a short word, so it reads the same in a flag, a table and JSON. "auto" is create's choice. */
+export const HOST_NAME = /^(?!auto$)[a-z][a-z0-9-]{0,31}$/;
 
 /** maxImageSize's default; lib/image/_decompress.ts applies it to a caller that gives none. */
 export const DEFAULT_MAX_IMAGE_SIZE = 256 * 2 ** 30;

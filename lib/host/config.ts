@@ -13,6 +13,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
 import { checkUrl, DEFAULT_MAX_IMAGE_SIZE, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
+import { hostTable } from "./hosts.ts";
 import { baseUrlsFromEnv, DEFAULT_BASE_URLS } from "./base-urls.ts";
 import { dataDir, imagesDir } from "./paths.ts";
 
@@ -84,7 +85,10 @@ export function settingRows(config: LoadedConfig): { key: string; value: unknown
       const key = `baseUrls.${name}`;
       return { key, value: config.settings.baseUrls[name]!, origin: config.origins[key] ?? "default" };
     });
-  return [...scalars, ...urls];
+  const hosts = Object.keys(config.settings.hosts)
+    .sort()
+    .map((name) => ({ key: `hosts.${name}`, value: config.settings.hosts[name]!, origin: config.origins[`hosts.${name}`] ?? "default" }));
+  return [...scalars, ...urls, ...hosts];
 }
 
 /** The network create uses: "auto" is user-mode on a session URI, else the default libvirt network. */
@@ -110,8 +114,8 @@ function resolveLayers(layers: Layer[]): Omit<LoadedConfig, "warnings"> {
   const origins: Record<string, Origin> = {};
   for (const { origin, values } of layers) {
     for (const key of Object.keys(values)) {
-      if (key !== "baseUrls") origins[key] = origin;
-      else for (const name of Object.keys(values.baseUrls ?? {})) origins[`baseUrls.${name}`] = origin;
+      if (key !== "baseUrls" && key !== "hosts") origins[key] = origin;
+      else for (const name of Object.keys(values[key] ?? {})) origins[`${key}.${name}`] = origin;
     }
   }
   const settings = merged as Settings;
@@ -154,6 +158,9 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     sshConnectTimeout: 3,
     shutdownTimeout: 120,
     baseUrls: { ...DEFAULT_BASE_URLS },
+    hosts: {},
+    hostTimeout: 10,
+    hostMemoryOvercommit: 100,
   };
   const { imageDir: _derived, ...rest } = values;
   const layers: Layer[] = [{ origin: "default", values: rest }];
@@ -197,6 +204,7 @@ async function fileLayer(path: string): Promise<Layer | null> {
   const values: Partial<Settings> = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "baseUrls") values.baseUrls = baseUrlTable(value, path);
+    else if (key === "hosts") values.hosts = hostTable(value, path);
     else if (Object.hasOwn(SCHEMA, key)) setChecked(values, key as SettingKey, value, `"${path}"`);
     else throw configError(`Invalid config: "${path}": unknown key "${key}"${suggest(key)}`);
   }
@@ -293,7 +301,7 @@ function setChecked(values: Partial<Settings>, key: SettingKey, value: unknown, 
 /** "virt_type" or "data-dir" were probably meant as the camelCase key. */
 function suggest(key: string): string {
   const norm = (k: string) => k.replace(/[-_]/g, "").toLowerCase();
-  const match = [...Object.keys(SCHEMA), "baseUrls"].find((k) => norm(k) === norm(key));
+  const match = [...Object.keys(SCHEMA), "baseUrls", "hosts"].find((k) => norm(k) === norm(key));
   return match ? `: did you mean "${match}"?` : "";
 }
 

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { run as defaultRun, which, type Runner } from "./run.ts";
+import type { SshJump } from "./ssh-jump.ts";
 
 /** Where and how to reach one guest over ssh, with strict host-key checking. */
 export interface SshTarget {
@@ -10,6 +11,8 @@ export interface SshTarget {
   knownHostsPath: string;
   /** Name the host key is recorded under, so it holds whatever IP or port the guest gets. */
   hostKeyAlias: string;
+  /** The libvirt host's sshd, when the guest runs on another host (see ssh-jump.ts). */
+  jump?: SshJump;
 }
 
 /** The ssh options testcloud always uses: our key only, our known_hosts only, strict checking. */
@@ -24,6 +27,7 @@ export function sshOptions(target: SshTarget): string[] {
     "-o", `HostKeyAlias=${target.hostKeyAlias}`,
     "-o", "LogLevel=ERROR",
     "-F", "/dev/null",
+    ...(target.jump ? ["-o", `ProxyCommand=${proxyCommand(target.jump)}`] : []),
   ];
 }
 
@@ -36,6 +40,23 @@ export function sshArgv(target: SshTarget, command: string[] = [], extra: string
   const destination = `${target.user}@${target.host}`;
   const remote = command.length > 1 ? [command.map(shellQuote).join(" ")] : command;
   return ["ssh", ...sshOptions(target), ...extra, destination, ...(remote.length ? ["--", ...remote] : [])];
+}
+
+/**
+ * The ssh option that reaches a guest through the jump host: a ProxyCommand (ProxyJump cannot
+ * carry the jump's own key and known_hosts). Every word is shell-quoted, as ssh runs it with
+ * a shell, and "%" is doubled, as ssh expands %-tokens in it; only %h and %p are ours.
+ */
+export function proxyCommand(jump: SshJump): string {
+  const words = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"];
+  if (jump.keyPath) words.push("-i", jump.keyPath, "-o", "IdentitiesOnly=yes");
+  if (jump.knownHostsPath) words.push("-o", `UserKnownHostsFile=${jump.knownHostsPath}`);
+  if (jump.noVerify) words.push("-o", "StrictHostKeyChecking=no");
+  if (jump.port) words.push("-p", String(jump.port));
+  if (jump.user) words.push("-l", jump.user);
+  const quoted = [...words, "--", jump.host].map((w) => shellQuote(w).replace(/%/g, "%%"));
+  // -W takes the guest as ssh saw it: the address it has on (or behind) the jump host.
+  return [...quoted.slice(0, -2), "-W", "%h:%p", ...quoted.slice(-2)].join(" ");
 }
 
 /** Quotes a word for a POSIX shell; plain words stay as they are. */

@@ -5,7 +5,8 @@ import type { Virsh } from "../libvirt/virsh.ts";
 import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { phase, type EventSink } from "./events.ts";
 import { removeInstance } from "./remove-instance.ts";
-import type { InstancePaths, InstanceRecord } from "./state.ts";
+import { deleteInstanceVolumes } from "./instance-volumes.ts";
+import type { InstancePaths, InstanceRecord, InstanceVolumes } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
 import { waitReady } from "./wait-ready.ts";
 
@@ -36,7 +37,7 @@ export function phaseTimer(timings: Timings, signal?: AbortSignal, onEvent?: Eve
 export type PhaseTimer = ReturnType<typeof phaseTimer>;
 
 /** Undoes a failed create (domain and directory), or with `keep` leaves it and says where. */
-export async function rollback(conn: Virsh, options: { keep?: boolean; dataDir: string }, name: string, dir: string, error: unknown) {
+export async function rollback(conn: Virsh, options: { keep?: boolean; dataDir: string }, name: string, dir: string, error: unknown, volumes?: InstanceVolumes) {
   if (options.keep) {
     unmarkCreating(dir);
     if (error instanceof TestcloudError) {
@@ -45,6 +46,8 @@ export async function rollback(conn: Virsh, options: { keep?: boolean; dataDir: 
     return;
   }
   await removeInstance(conn, options.dataDir, name, { force: true }).catch(() => rm(dir, { recursive: true, force: true }));
+  // The record may not have been written yet: its volumes go by the names made for it.
+  if (volumes) await deleteInstanceVolumes(conn, volumes).catch(() => undefined);
 }
 
 /** mkdir without -p is the atomic claim on a name: of two concurrent creates, one wins. */

@@ -78,7 +78,8 @@ export function domainXml(
   dataDir: string,
   layout: Partial<Pick<DomainSpec, "nicPort" | "genid" | "kind" | "name">> = forkLayout(record),
 ): string {
-  const { machine } = record;
+  const { machine, volumes } = record;
+  const inPool = (name: string | undefined, fallback: string) => (volumes && name ? join(volumes.poolPath, name) : fallback);
   return renderDomainXml({
     ...layout,
     name: layout.name ?? record.name,
@@ -88,11 +89,11 @@ export function domainXml(
     dataDir,
     machine,
     files: {
-      rootDisk: paths.overlay,
-      seed: record.provisioning === "ignition" ? undefined : paths.seed,
+      rootDisk: inPool(volumes?.disk, paths.overlay),
+      seed: record.provisioning === "ignition" ? undefined : inPool(volumes?.seed, paths.seed),
       ignition: record.provisioning === "ignition" ? paths.ignition : undefined,
       forkIdentity: layout.nicPort ? paths.forkIdentity : undefined,
-      consoleLog: paths.consoleLog,
+      consoleLog: inPool(volumes?.console, paths.consoleLog),
       nvram: paths.nvram,
       disks: machine.disks.map((_, i) => paths.disk(i)),
       shareHelpers: machine.shares.map((s) => (s.readonly ? paths.shareHelper(s.tag) : undefined)),

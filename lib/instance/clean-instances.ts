@@ -4,6 +4,8 @@ import { domainTitle, METADATA_NS } from "../libvirt/domain-xml.ts";
 import { destroyDomain, domainOwner, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { creationInProgress, creationMarked } from "./creation-lock.ts";
 import { ourDomain } from "./our-domain.ts";
+import { hostPoolFor } from "./host-pool.ts";
+import { deleteInstanceVolumes, instanceVolumes } from "./instance-volumes.ts";
 import { instanceNames, instancePaths, readRecord } from "./state.ts";
 
 /** One thing `clean` removed: an instance's directory or domain, or a file of the image cache. */
@@ -34,6 +36,8 @@ export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: str
     const domain = await ourDomain(conn, dir, { record, name, domains });
     if (domain && !unfinished) continue;
     if (domain) await removeDomain(conn, domain.uuid, domain.state);
+    const uuid = record?.uuid ?? domain?.uuid;
+    if (uuid) await removeVolumes(conn, dataDir, name, uuid);
     await rm(dir, { recursive: true, force: true });
     cleaned.push({ name, removed: "directory", reason: unfinished ? "create did not finish" : "domain is gone" });
   }
@@ -41,6 +45,7 @@ export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: str
     if (domain.title !== domainTitle(dataDir) || names.includes(domain.name)) continue;
     if ((await domainOwner(conn, domain.uuid, METADATA_NS)) !== instancePaths(dataDir, domain.name).dir) continue;
     await removeDomain(conn, domain.uuid, domain.state);
+    await removeVolumes(conn, dataDir, domain.name, domain.uuid);
     cleaned.push({ name: domain.name, removed: "domain", reason: "instance directory is gone" });
   }
   for (const debris of cleanImageCache(imageDir)) cleaned.push({ name: debris.path, removed: "cache file", reason: debris.reason });
@@ -50,4 +55,10 @@ export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: str
 async function removeDomain(conn: Virsh, uuid: string, state: string): Promise<void> {
   if (state !== "shut off") await destroyDomain(conn, uuid);
   await undefineDomain(conn, uuid);
+}
+
+/** The volumes made for this name and uuid (their names say which), if the pool has them. */
+async function removeVolumes(conn: Virsh, dataDir: string, name: string, uuid: string): Promise<void> {
+  const volumes = instanceVolumes(hostPoolFor(conn.uri, dataDir), { name, uuid }, true);
+  await deleteInstanceVolumes(conn, volumes).catch(() => undefined);
 }

@@ -4,7 +4,6 @@ import { ensureDataDir } from "../host/data-dir.ts";
 import type { MachineSettings } from "../host/_machine-settings.ts";
 import type { Runner } from "../host/run.ts";
 import { fetchImage, type FetchOptions } from "../image/fetch-image.ts";
-import { makeOverlay } from "../image/make-overlay.ts";
 import { connect, defineDomain, startDomain, type Virsh } from "../libvirt/virsh.ts";
 import { waitTimeoutS } from "../machine/arch-profile.ts";
 import { userMode, type Machine } from "../machine/machine.ts";
@@ -18,7 +17,10 @@ import { randomName, validateName } from "./names.ts";
 import { preflight } from "./preflight.ts";
 import { domainXml, makeKeys, provisioningMode, renderSeed, storeIgnition, storeKeys, storeSeed, type Provisioning } from "./_prepare.ts";
 import { testPause } from "./_test-pause.ts";
-import { instancePaths, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
+import { instancePaths, writeRecord, type InstancePaths, type InstanceRecord, type InstanceVolumes } from "./state.ts";
+import { ensureHostPool } from "./host-pool.ts";
+import { instanceVolumes, makeRootDisk, uploadSeed } from "./instance-volumes.ts";
+import { checkRemoteMachine } from "./remote-limits.ts";
 import type { EventSink } from "./events.ts";
 
 export interface CreateOptions {
@@ -81,6 +83,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     }),
   );
   const paths = instancePaths(options.dataDir, name);
+  let volumes: InstanceVolumes | undefined;
   await claimDirectory(paths.dir, name).catch((error: unknown) => {
     image.release();
     throw error;
@@ -90,11 +93,21 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     const pickedForwards = await allocateNics(machine, options.dataDir);
     const record = newRecord(name, options, { source: image.source, digest: image.digest, path: image.path }, machine);
     checkProvisioning(record, options.provisioning);
+    checkRemoteMachine(record);
     const system = conn.uri.includes("/system");
+    const pool = await timed("pool", () => ensureHostPool(conn, options.dataDir));
+    const made = (volumes = record.volumes = instanceVolumes(pool, record, record.provisioning !== "ignition"));
+    const disk = { size: machine.rootDiskSize || undefined, xmlPath: `${paths.domainXml}.disk`, run: options.run };
     // Independent steps, run together: libvirt does not look at the disk files before start.
     await settleAll([
-      timed("overlay", () => makeOverlay({ base: image.path, path: paths.overlay, size: machine.rootDiskSize || undefined, run: options.run })),
-      timed("seed", () => provision(record, paths, options)),
+      timed("overlay", async () => {
+        const { uploadedBytes } = await makeRootDisk(conn, made, image, disk);
+        if (uploadedBytes) options.log?.(`Uploaded the image to the host's pool "${pool.name}" (${uploadedBytes} bytes)`);
+      }),
+      timed("seed", async () => {
+        await provision(record, paths, options);
+        await uploadSeed(conn, made, paths);
+      }),
       timed("machine", () => makeMachineFiles(record, paths, { run: options.run, system })),
       timed("define", () => define(conn, record, options.dataDir)),
     ]);
@@ -114,7 +127,7 @@ export async function createInstance(options: CreateOptions): Promise<CreateResu
     timings.total = Math.round(performance.now() - started);
     return { ...describe(record, paths, "running", ip), timings };
   } catch (error) {
-    await rollback(conn, options, name, paths.dir, error).finally(() => image.release());
+    await rollback(conn, options, name, paths.dir, error, volumes).finally(() => image.release());
     throw error;
   }
 }

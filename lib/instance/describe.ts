@@ -1,6 +1,7 @@
 import { sshNic, sshPort, type Machine } from "../machine/machine.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
 import { shellQuote, sshArgv, type SshTarget } from "../host/ssh.ts";
+import { sshJumpFor } from "../host/ssh-jump.ts";
 
 /** The stable JSON shape of one instance, printed by create, list and info. */
 export interface InstanceInfo {
@@ -37,6 +38,7 @@ export function sshTarget(record: InstanceRecord, paths: InstancePaths, ip: stri
     keyPath: paths.key,
     knownHostsPath: paths.knownHosts,
     hostKeyAlias: `testcloud-${record.name}`,
+    jump: sshJumpFor(record.uri),
   };
 }
 
@@ -64,11 +66,18 @@ export function describe(
     vcpus: record.machine.vcpus,
     machine: record.machine,
     image: record.image,
-    paths: { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog },
+    paths: instanceFiles(record, paths),
     createdAt: record.createdAt,
     problem: state === "missing" ? "the libvirt domain is gone; run: testcloud clean" : null,
     forkedFrom: record.forkedFrom ? { template: record.forkedFrom.template, dir: record.forkedFrom.dir } : null,
   };
+}
+
+/** Where its disk, seed and console log are: volumes on its host (paths there), or its directory's files in older records. */
+function instanceFiles({ volumes }: InstanceRecord, paths: InstancePaths): InstanceInfo["paths"] {
+  if (!volumes) return { dir: paths.dir, overlay: paths.overlay, seed: paths.seed, consoleLog: paths.consoleLog };
+  const at = (name?: string) => (name ? `${volumes.poolPath}/${name}` : "");
+  return { dir: paths.dir, overlay: at(volumes.disk), seed: at(volumes.seed), consoleLog: at(volumes.console) };
 }
 
 /** An instance only half there: a testcloud domain without a directory, or a directory without a record. */

@@ -1,5 +1,5 @@
 import { NotFoundError } from "../errors.ts";
-import type { Virsh } from "../libvirt/virsh.ts";
+import { retarget, type Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
 import { ourDomain } from "./our-domain.ts";
 import { instancePaths, readRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
@@ -18,6 +18,8 @@ export async function loadInstance(conn: Virsh, dataDir: string, name: string): 
   const record = await readRecord(dataDir, name);
   if (!record) throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });
   const paths = instancePaths(dataDir, name);
+  // The instance lives on the host its record names: every later call on `conn` goes there.
+  retarget(conn, record.uri);
   const domain = await ourDomain(conn, paths.dir, { record, name });
   return { record, paths, state: domain?.state ?? null };
 }

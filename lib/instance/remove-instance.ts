@@ -1,9 +1,13 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { NotFoundError, StateError } from "../errors.ts";
-import { destroyDomain, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
+import { destroyDomain, retarget, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
 import { ourDomain } from "./our-domain.ts";
+import { deleteInstanceVolumes } from "./instance-volumes.ts";
+import { deletePool, listVolumes } from "../libvirt/virsh-pool.ts";
+import { isLocalUri } from "./host-pool.ts";
+import type { InstanceVolumes } from "./state.ts";
 import { instancePaths, readRecord } from "./state.ts";
 
 /** What `remove` did. */
@@ -28,6 +32,7 @@ export async function removeInstance(
   const { dir } = instancePaths(dataDir, name);
   const hasDir = existsSync(dir);
   const record = hasDir ? await readRecord(dataDir, name) : null;
+  if (record) retarget(conn, record.uri);
   const domain = await ourDomain(conn, dir, { record, name });
   if (!domain && !hasDir) {
     throw new NotFoundError(`Instance not found: "${name}"`, { code: "E_INSTANCE_NOT_FOUND", hint: "testcloud list" });
@@ -38,6 +43,19 @@ export async function removeInstance(
   }
   if (running) await destroyDomain(conn, domain.uuid);
   if (domain) await undefineDomain(conn, domain.uuid);
+  if (record?.volumes) await removeVolumes(conn, record.volumes);
   if (hasDir) await rm(dir, { recursive: true, force: true });
   return { name, removedDomain: domain !== null, removedFiles: hasDir };
+}
+
+/**
+ * Deletes the instance's volumes from its host's pool. The data dir's pool on this machine
+ * goes with its last volume (it is a folder of the data dir); a remote pool stays, since it
+ * keeps the uploaded images for the next create there.
+ */
+async function removeVolumes(conn: Virsh, volumes: InstanceVolumes): Promise<void> {
+  await deleteInstanceVolumes(conn, volumes);
+  if (!isLocalUri(conn.uri)) return;
+  const left = await listVolumes(conn, volumes.pool).catch(() => ["?"]);
+  if (left.length === 0) await deletePool(conn, volumes.pool).catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import type { SshTarget } from "../host/ssh.ts";
+import { proxyCommand, type SshTarget } from "../host/ssh.ts";
 
 /** Renders a `Host` block for ~/.ssh/config (or an `Include`d file) that reaches the instance. */
 export function renderSshConfig(alias: string, target: SshTarget): string {
@@ -13,6 +13,8 @@ export function renderSshConfig(alias: string, target: SshTarget): string {
     `  UserKnownHostsFile ${quote(target.knownHostsPath)}`,
     "  StrictHostKeyChecking yes",
     `  HostKeyAlias ${target.hostKeyAlias}`,
+    // ssh_config takes the rest of the line as the command, quotes and all.
+    ...(target.jump ? [`  ProxyCommand ${proxyCommand(target.jump)}`] : []),
     "",
   ].join("\n");
 }

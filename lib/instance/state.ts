@@ -18,6 +18,8 @@ export interface InstanceRecord {
   provisioning?: "nocloud" | "ignition";
   /** Set when the instance was restored from a template rather than booted. */
   forkedFrom?: ForkOrigin;
+  /** Its disks and console log in its host's storage pool; absent in records older than pools, and in forks. */
+  volumes?: InstanceVolumes;
 }
 
 /** The template (and which of its generations) a fork was restored from. */
@@ -27,6 +29,16 @@ export interface ForkOrigin {
   dir: string;
   /** The PCIe root port (controller index) the fork's first NIC is plugged into. */
   nicPort: number;
+}
+
+/** Where an instance's volumes are on its host (lib/instance/instance-volumes.ts names them). */
+export interface InstanceVolumes {
+  pool: string;
+  /** The pool's directory on the host. */
+  poolPath: string;
+  disk: string;
+  seed?: string;
+  console: string;
 }
 
 /** The files of an instance, all inside its directory. */

@@ -5,7 +5,8 @@ import { sshBanner } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
 import { domainStateByUuid, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { bootProblem } from "./boot-problem.ts";
-import { consoleTail } from "./console-tail.ts";
+import { instanceConsoleTail } from "./console-log.ts";
+import { isLocalUri } from "./host-pool.ts";
 import { sshTarget } from "./describe.ts";
 import type { InstancePaths, InstanceRecord } from "./state.ts";
 
@@ -50,7 +51,8 @@ export async function waitReady(
     let pause = pollMs;
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
     try {
-      if (performance.now() - aliveCheckedAt >= ALIVE_CHECK_MS) {
+      // A remote host's answers cost an ssh session each: asked less often.
+      if (performance.now() - aliveCheckedAt >= (isLocalUri(record.uri) ? ALIVE_CHECK_MS : 5 * ALIVE_CHECK_MS)) {
         await assertAlive(conn, record, paths, phase);
         aliveCheckedAt = performance.now();
       }
@@ -75,10 +77,13 @@ export async function waitReady(
       // after 20 such tries in a row each may take 2 s, so a slow but live guest gets through.
       // On a libvirt network the handshake is the guest's own, so it proves sshd listens;
       // waiting for the greeting too would add a process start in the guest (slow under TCG).
-      const banner = await sshBanner(ip, target.port, {
-        connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
-        connectIsEnough: !userMode(record.machine),
-      });
+      // Behind a jump host the address is not ours to connect to: the login tries alone.
+      const banner = target.jump
+        ? "ssh"
+        : await sshBanner(ip, target.port, {
+            connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
+            connectIsEnough: !userMode(record.machine),
+          });
       silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
       if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
       else if (await probeSsh(target, options.run, options.sshConnectTimeoutS)) return { ip, ipMs, sshMs: elapsed() };
@@ -90,7 +95,7 @@ export async function waitReady(
         {
           code: "E_TIMEOUT_BOOT",
           hint: `raise --timeout (the guest runs under ${record.machine.virtType === "kvm" ? "KVM" : "TCG emulation"}); the serial console's last lines are shown above`,
-          detail: await consoleTail(paths.consoleLog),
+          detail: await instanceConsoleTail(conn, record, paths).catch(() => []),
         },
       );
     }
@@ -107,7 +112,7 @@ async function leaseFor(conn: Virsh, record: InstanceRecord): Promise<string | n
 /** Fails fast when the domain stopped, or when its firmware said it cannot boot the image. */
 async function assertAlive(conn: Virsh, record: InstanceRecord, paths: InstancePaths, phase: string) {
   const state = await domainStateByUuid(conn, record.uuid);
-  const tail = await consoleTail(paths.consoleLog, 40);
+  const tail = await instanceConsoleTail(conn, record, paths, 40);
   const problem = bootProblem(tail, record.machine.firmware, record.machine.arch);
   if (state === "running" && !problem) return;
   const why = problem?.message ?? `stopped while ${phase}: state is ${state ?? "undefined"}`;

@@ -33,6 +33,17 @@ export function connect(uri: string, run?: Runner): Virsh {
   return { uri, run: run ?? defaultRun, rpcSocket: rpc ? socketPath(uri) : null };
 }
 
+/**
+ * Points a handle at another URI: an instance's verbs follow it to the host its record
+ * names, whatever the default connection is. The RPC client of the old URI is dropped.
+ */
+export function retarget(conn: Virsh, uri: string): void {
+  if (conn.uri === uri) return;
+  conn.uri = uri;
+  conn.rpcSocket = connect(uri, conn.run).rpcSocket;
+  clients.delete(conn);
+}
+
 // One RPC client per handle, opened on first use; null once opening failed.
 const clients = new WeakMap<Virsh, Promise<RpcClient | null>>();
 

@@ -41,7 +41,10 @@ export interface CliResult {
 
 /** Runs dist/testcloud with the suite's data dir; parses stdout as JSON when it is. */
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const proc = Bun.spawn([BIN, "--connect", URI, ...args], {
+  // --host or --connect in args choose the host themselves (the two together are refused).
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  const where = own.some((a) => a === "--host" || a === "--connect" || a.startsWith("--host=")) ? [] : ["--connect", URI];
+  const proc = Bun.spawn([BIN, ...where, ...args], {
     env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir, ...env },
     stdout: "pipe",
     stderr: "pipe",
@@ -57,7 +60,6 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
     json = JSON.parse(stdout);
   } catch {}
   // Only --json output is a contract (a remote command's output may parse as JSON too).
-  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
   if (json !== null && own.includes("--json")) checkContract(args, json);
   return { exitCode, stdout, stderr, json };
 }
@@ -106,5 +108,16 @@ afterRun(async () => {
       if (undefinedAll.exitCode !== 0) await virsh("undefine", "--nvram", "--snapshots-metadata", name);
     }
   }
+  await removePools(URI, dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** Undefines the storage pools testcloud made for this data dir (their directory is in it). */
+export async function removePools(uri: string, dir: string): Promise<void> {
+  const names = await Bun.spawn(["virsh", "-q", "-c", uri, "pool-list", "--all", "--name"], { stdout: "pipe", stderr: "ignore" }).stdout;
+  for (const pool of (await new Response(names).text()).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("testcloud-"))) {
+    const xml = await new Response(Bun.spawn(["virsh", "-q", "-c", uri, "pool-dumpxml", pool], { stdout: "pipe", stderr: "ignore" }).stdout).text();
+    if (!xml.includes(`<path>${dir}/`)) continue;
+    for (const verb of ["pool-destroy", "pool-undefine"]) await Bun.spawn(["virsh", "-q", "-c", uri, verb, pool], { stdout: "ignore", stderr: "ignore" }).exited;
+  }
+}

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { domainTitle } from "../../lib/libvirt/domain-xml.ts";
 import { BIN, cli, dataDir, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
@@ -94,8 +94,14 @@ describe("an instance's secrets are readable by root and QEMU only", () => {
     const loose = readdirSync(dir).filter((f) => statSync(join(dir, f)).mode & 0o077);
     expect(loose).toEqual([]);
     // The seed holds the guest's private host key and the password hash.
-    for (const file of ["seed.iso", "ssh_host_ed25519_key", "id_ed25519", "disk.qcow2", "user-data"]) {
-      const asNobody = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", join(dir, file)]);
+    // The disk, the seed QEMU boots from and the console log are volumes of the data dir's pool.
+    const pool = join(dataDir, "pool");
+    expect(statSync(pool).mode & 0o777).toBe(0o711);
+    const { overlay, seed } = created.json.paths;
+    expect([overlay, seed].map((p: string) => p.startsWith(`${pool}/`))).toEqual([true, true]);
+    expect(readdirSync(pool).filter((f) => statSync(join(pool, f)).mode & 0o077)).toEqual([]);
+    for (const file of ["seed.iso", "ssh_host_ed25519_key", "id_ed25519", "user-data", overlay, seed]) {
+      const asNobody = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", resolve(dir, file)]);
       expect([file, asNobody.exitCode, asNobody.stderr.toString()]).toEqual([file, 1, expect.stringContaining("Permission denied")]);
     }
     const listing = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "ls", dir]);
