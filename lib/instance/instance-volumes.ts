@@ -6,7 +6,7 @@ import { checkImageFile } from "../image/check-image-file.ts";
 import { createVolume, deleteVolume, refreshPool, uploadVolume, volumeFileSize } from "../libvirt/virsh-pool.ts";
 import type { Virsh } from "../libvirt/virsh.ts";
 import { isLocalUri, type HostPool } from "./host-pool.ts";
-import type { InstancePaths, InstanceRecord, InstanceVolumes } from "./state.ts";
+import { instanceNames, readRecord, type InstancePaths, type InstanceRecord, type InstanceVolumes } from "./state.ts";
 
 /** The volumes an instance gets in its host's pool; the uuid keeps a killed create's leftovers from clashing. */
 export function instanceVolumes(pool: HostPool, record: Pick<InstanceRecord, "name" | "uuid">, seed: boolean): InstanceVolumes {
@@ -61,6 +61,24 @@ export async function makeRootDisk(
 /** The volume a host keeps an image in: its digest, so equal bytes are uploaded once. */
 export function baseVolumeName(digest: string): string {
   return `base-sha256-${digest}`;
+}
+
+/**
+ * Deletes a host's copy of the image `leaving` was made from, unless another instance of the
+ * data dir on that host still uses it. A directory without a record is a create in progress
+ * (or a killed one): it may be about to use the copy, so the copy stays until clean or the
+ * next remove. The data dir's pool on this machine holds no copies: nothing to do there.
+ */
+export async function releaseBaseVolume(conn: Virsh, dataDir: string, leaving: InstanceRecord): Promise<void> {
+  const volumes = leaving.volumes;
+  if (!volumes || isLocalUri(conn.uri)) return;
+  for (const name of await instanceNames(dataDir)) {
+    if (name === leaving.name) continue;
+    const other = await readRecord(dataDir, name);
+    if (!other) return;
+    if (other.uri === leaving.uri && other.volumes?.pool === volumes.pool && other.image.digest === leaving.image.digest) return;
+  }
+  await deleteVolume(conn, volumes.pool, baseVolumeName(leaving.image.digest));
 }
 
 /**

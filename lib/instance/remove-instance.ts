@@ -4,10 +4,9 @@ import { NotFoundError, StateError } from "../errors.ts";
 import { destroyDomain, retarget, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { validateName } from "./names.ts";
 import { ourDomain } from "./our-domain.ts";
-import { deleteInstanceVolumes } from "./instance-volumes.ts";
+import { deleteInstanceVolumes, releaseBaseVolume } from "./instance-volumes.ts";
 import { deletePool, listVolumes } from "../libvirt/virsh-pool.ts";
-import { isLocalUri } from "./host-pool.ts";
-import type { InstanceVolumes } from "./state.ts";
+import type { InstanceRecord, InstanceVolumes } from "./state.ts";
 import { instancePaths, readRecord } from "./state.ts";
 
 /** What `remove` did. */
@@ -43,19 +42,19 @@ export async function removeInstance(
   }
   if (running) await destroyDomain(conn, domain.uuid);
   if (domain) await undefineDomain(conn, domain.uuid);
-  if (record?.volumes) await removeVolumes(conn, record.volumes);
+  if (record?.volumes) await removeVolumes(conn, dataDir, record, record.volumes);
   if (hasDir) await rm(dir, { recursive: true, force: true });
   return { name, removedDomain: domain !== null, removedFiles: hasDir };
 }
 
 /**
- * Deletes the instance's volumes from its host's pool. The data dir's pool on this machine
- * goes with its last volume (it is a folder of the data dir); a remote pool stays, since it
- * keeps the uploaded images for the next create there.
+ * Deletes the instance's volumes from its host's pool, and the host's copy of its image when
+ * no other instance uses it; the pool goes with its last volume, leaving nothing on the host.
+ * (A second create from the same image uploads nothing only while an instance keeps the copy.)
  */
-async function removeVolumes(conn: Virsh, volumes: InstanceVolumes): Promise<void> {
+async function removeVolumes(conn: Virsh, dataDir: string, record: InstanceRecord, volumes: InstanceVolumes): Promise<void> {
   await deleteInstanceVolumes(conn, volumes);
-  if (!isLocalUri(conn.uri)) return;
+  await releaseBaseVolume(conn, dataDir, record);
   const left = await listVolumes(conn, volumes.pool).catch(() => ["?"]);
   if (left.length === 0) await deletePool(conn, volumes.pool).catch(() => undefined);
 }

@@ -66,7 +66,7 @@ afterAll(async () => {
 const withConfig = () => ({ XDG_CONFIG_HOME: scratch });
 
 describe("an instance on a remote libvirt host", () => {
-  test("create, ssh, console --log, stop/start and cp work through the host; remove leaves none of its volumes", async () => {
+  test("create, ssh, console --log, stop/start and cp work through the host; the last remove leaves nothing in the host's pool", async () => {
     const name = uniqueName("remote");
     const created = await cli(["create", testImage("tiny"), "--host", "remote", "--name", name, "--network", "user", "--ram", "256"], withConfig());
     expect(created.stderr).toContain("Uploaded the image to the host's pool");
@@ -119,9 +119,18 @@ describe("an instance on a remote libvirt host", () => {
     expect(again.stderr).not.toContain("Uploaded");
     expect((await remoteVolumes()).filter((v) => v.startsWith("base-sha256-"))).toEqual(base);
 
-    for (const n of [name, second]) expect((await cli(["remove", "--force", n, "--json"], withConfig())).json).toEqual({ name: n, removedDomain: true, removedFiles: true });
-    expect(await remoteVolumes()).toEqual(base);
+    const removed = async (n: string) => (await cli(["remove", "--force", n, "--json"], withConfig())).json;
+    expect(await removed(name)).toEqual({ name, removedDomain: true, removedFiles: true });
+    // Its own volumes go; the second instance's disk is backed by the host's copy of the image: it stays.
+    const left = await remoteVolumes();
+    expect(left.filter((v) => v.startsWith(`${name}-`))).toEqual([]);
+    expect(left.filter((v) => v.startsWith("base-sha256-"))).toEqual(base);
     expect((await remoteVirsh("dominfo", name)).exitCode).not.toBe(0);
+    expect(await removed(second)).toEqual({ name: second, removedDomain: true, removedFiles: true });
+    // Its last user gone, the copy goes, and the pool with it: no volume, no pool, no directory.
+    expect((await remoteVirsh("pool-info", POOL)).exitCode).not.toBe(0);
+    const dir = Bun.spawnSync(["ssh", ...sshOptions, `root@${env.TESTCLOUD_SECOND_HOST_ADDR}`, "test", "-e", `/var/lib/libvirt/images/${POOL}`]);
+    expect(dir.exitCode).toBe(1);
   }, BOOT);
 });
 
