@@ -1,6 +1,6 @@
 import { connect } from "../lib/libvirt/virsh.ts";
 import { listInstances } from "../lib/instance/list-instances.ts";
-import { fleet, listAllHosts, type FleetList } from "../lib/instance/list-all-hosts.ts";
+import type { FleetList } from "../lib/instance/list-all-hosts.ts";
 import type { InstanceInfo } from "../lib/instance/describe.ts";
 import { defineAction, globalArgs } from "./_action.ts";
 import { formatTable } from "./_format.ts";
@@ -11,8 +11,10 @@ export default defineAction({
     "all-hosts": { type: "boolean", description: "Every host of the [hosts] setting and the default connection, asked at once; a host that is down is reported, not fatal" },
     ...globalArgs,
   },
-  run: (args, globals) => {
+  run: async (args, globals) => {
     if (!args["all-hosts"]) return listInstances(connect(globals.uri), globals.dataDir);
+    // Loaded only when asked for: plain `list` is what scripts call in a loop.
+    const { fleet, listAllHosts } = await import("../lib/instance/list-all-hosts.ts");
     const settings = globals.config!.settings;
     return listAllHosts(fleet(settings.hosts, globals.uri), globals.dataDir, { timeoutMs: settings.hostTimeout * 1000 });
   },

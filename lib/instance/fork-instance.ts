@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import { randomHex, renderForkIdentity } from "../guest/fork-identity.ts";
 import { run as defaultRun } from "../host/run.ts";
-import { domainTitle } from "../libvirt/domain-xml.ts";
+import { domainTitle } from "../libvirt/domain-title.ts";
 import { forkDomainXml } from "../libvirt/fork-domain-xml.ts";
 import { qemuArgs } from "../libvirt/_qemu-args.ts";
 import type { DomainFiles } from "../libvirt/_types.ts";

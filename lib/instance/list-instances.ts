@@ -1,5 +1,5 @@
 import { sshNic, userMode } from "../machine/machine.ts";
-import { domainTitle } from "../libvirt/domain-xml.ts";
+import { domainTitle } from "../libvirt/domain-title.ts";
 import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
 import { creationInProgress, creationMarked } from "./creation-lock.ts";

@@ -4,6 +4,7 @@ import type { DomainFiles } from "./_types.ts";
 import { el, renderXml, type XmlNode } from "./_xml.ts";
 import { FORK_FW_CFG, fwcfgSysinfo, IGNITION_FW_CFG } from "./fwcfg.ts";
 import { qemuArgs } from "./_qemu-args.ts";
+import { domainTitle, templateTitle } from "./domain-title.ts";
 
 /** XML namespace of testcloud's own <metadata> element; `list` finds our domains by it. */
 export const METADATA_NS = "https://github.com/testcloud/testcloud/xmlns/instance/1";
@@ -43,19 +44,6 @@ export interface NicPort {
 
 /** The alias libvirt knows a template's or fork's first NIC by, on a libvirt network. */
 export const NIC_ALIAS = "ua-tcnic0";
-
-/**
- * Title of every testcloud domain: `list` and `clean` find a data dir's domains
- * with one `virsh list --title`, and leave other data dirs' domains alone.
- */
-export function domainTitle(dataDir: string): string {
-  return `testcloud instance in ${dataDir}`;
-}
-
-/** Title of a template's domain while the template is made: `list` does not take it for an instance. */
-export function templateTitle(dataDir: string): string {
-  return `testcloud template in ${dataDir}`;
-}
 
 /** Renders the libvirt domain XML of an instance; every value is escaped. */
 export function renderDomainXml(spec: DomainSpec): string {

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { domainTitle } from "../../lib/libvirt/domain-xml.ts";
+import { domainTitle } from "../../lib/libvirt/domain-title.ts";
 import { BIN, cli, dataDir, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 /** Defines (and by default starts) a domain testcloud did not make: no disk, it only idles in firmware. */
