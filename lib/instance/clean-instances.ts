@@ -1,7 +1,9 @@
 import { rm } from "node:fs/promises";
 import { cleanImageCache } from "../image/clean-cache.ts";
-import { domainTitle, METADATA_NS } from "../libvirt/domain-xml.ts";
+import { METADATA_NS } from "../libvirt/domain-xml.ts";
+import { domainTitle } from "../libvirt/domain-title.ts";
 import { destroyDomain, domainOwner, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
+import { cleanTemplateBuilds } from "./clean-template-builds.ts";
 import { creationInProgress, creationMarked } from "./creation-lock.ts";
 import { ourDomain } from "./our-domain.ts";
 import { hostPoolFor } from "./host-pool.ts";
@@ -11,14 +13,14 @@ import { instanceNames, instancePaths, readRecord } from "./state.ts";
 /** One thing `clean` removed: an instance's directory or domain, or a file of the image cache. */
 export interface Cleaned {
   name: string;
-  removed: "directory" | "domain" | "cache file";
+  removed: "directory" | "domain" | "cache file" | "template build";
   reason: string;
 }
 
 /**
  * Drops testcloud state whose other half is gone, or whose create was killed: directories
- * without a domain, the leftovers of an unfinished create, and testcloud domains without a
- * directory. libvirt must answer first: an unreachable daemon raises instead of making
+ * without a domain, the leftovers of an unfinished create or template create, and testcloud
+ * domains without a directory. libvirt must answer first: an unreachable daemon raises instead of making
  * every instance look gone. A domain is destroyed only when its <metadata> names the
  * directory it belongs to (see ourDomain).
  */
@@ -48,6 +50,7 @@ export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: str
     await removeVolumes(conn, dataDir, domain.name, domain.uuid);
     cleaned.push({ name: domain.name, removed: "domain", reason: "instance directory is gone" });
   }
+  for (const name of await cleanTemplateBuilds(conn, dataDir)) cleaned.push({ name, removed: "template build", reason: "template create did not finish" });
   for (const debris of cleanImageCache(imageDir)) cleaned.push({ name: debris.path, removed: "cache file", reason: debris.reason });
   return cleaned;
 }

@@ -14,6 +14,7 @@ import { allocateNics } from "./_allocate.ts";
 import { phaseTimer, waitUntilReady, type Timings } from "./_create-steps.ts";
 import { nicPortIndex, unplugFirstNic } from "./_first-nic.ts";
 import { zeroFreeMemory } from "./_zero-free-memory.ts";
+import { markBuilding, unmarkBuilding } from "./clean-template-builds.ts";
 import { domainXml, makeKeys, renderSeed, storeKeys, storeSeed } from "./_prepare.ts";
 import { newRecord, type CreateOptions } from "./create-instance.ts";
 import { validateName } from "./names.ts";
@@ -58,6 +59,8 @@ export async function createTemplate(options: TemplateOptions): Promise<Template
     const dir = join(templatePaths(options.dataDir, name).dir, generation);
     await makeDirs(options.dataDir, dir);
     const record = newRecord(name, { ...options, wait: "cloud-init" }, { source: image.source, digest: image.digest, path: image.path }, machine);
+    // Until the template is written, a killed build is clean's to remove (domain and directory).
+    markBuilding(dir, { uri: options.uri, uuid: record.uuid });
     const template: TemplateRecord = {
       name,
       key,
@@ -76,6 +79,7 @@ export async function createTemplate(options: TemplateOptions): Promise<Template
     try {
       await bootAndSave(conn, template, record, generationPaths(dir), options, timings, timed);
       await writeTemplate(options.dataDir, template);
+      unmarkBuilding(dir);
     } catch (error) {
       if ((await domainStateByUuid(conn, record.uuid).catch(() => null)) !== null) await destroyDomain(conn, record.uuid).catch(() => {});
       await rm(dir, { recursive: true, force: true });
