@@ -15,7 +15,7 @@ export type ValueKind =
   | { kind: "dynamic"; source: DynamicSource; files?: boolean; words?: string[] };
 
 /** What `testcloud __complete` lists. */
-export type DynamicSource = "instances" | "images" | "cached" | "networks" | "hosts";
+export type DynamicSource = "instances" | "images" | "cached" | "networks" | "hosts" | "templates";
 
 export interface ArgSpec {
   /** The flag's name without dashes, or the positional's name. */

@@ -13,7 +13,7 @@ const WORD_LIST = /^[a-z0-9_-]+(\|[a-z0-9_-]+)+$/;
 /**
  * What a shell offers for an argument of the verb at `path` (["image", "remove"]), from
  * its definition: the words its type or value hint lists, files for FILE, and what only
- * testcloud knows (instances, cached images, libvirt networks) for the arguments that
+ * testcloud knows (instances, templates, cached images, libvirt networks, configured hosts) for the arguments that
  * name one. Anything else is free text.
  */
 export function valueKind(path: readonly string[], name: string, def: ArgDefLike): ValueKind {
@@ -21,7 +21,9 @@ export function valueKind(path: readonly string[], name: string, def: ArgDefLike
   if (def.type === "enum" && def.options?.length) return { kind: "words", words: def.options.map(String) };
   const hint = def.valueHint ?? "";
   if (def.type === "positional") return positionalKind(path.join(" "), name, hint);
-  if (name === "connect") return { kind: "dynamic", source: "hosts", words: ["system", "session"] };
+  if (name === "connect") return { kind: "words", words: ["system", "session"] };
+  if (name === "host") return { kind: "dynamic", source: "hosts", words: ["auto"] };
+  if (name === "from") return { kind: "dynamic", source: "templates" };
   if (name === "network" || name === "nic") return { kind: "dynamic", source: "networks", words: ["user"] };
   if (hint === "FILE") return { kind: "files" };
   if (hint.startsWith("HOSTDIR")) return { kind: "dirs" };
@@ -30,7 +32,8 @@ export function valueKind(path: readonly string[], name: string, def: ArgDefLike
 }
 
 function positionalKind(verb: string, name: string, hint: string): ValueKind {
-  // Every verb's positional NAME is an existing instance (create names a new one with --name).
+  if (verb === "template remove") return { kind: "dynamic", source: "templates" };
+  // Every other verb's positional NAME is an existing instance (create names a new one with --name).
   if (name === "name") return { kind: "dynamic", source: "instances" };
   if (verb === "image remove") return { kind: "dynamic", source: "cached" };
   // A path, a URL or a shortcut: what the cache has seen, and the files here.

@@ -2,17 +2,21 @@ import type { DynamicSource } from "../cli/_command-spec.ts";
 import { listImages } from "../image/list-images.ts";
 import { listNetworks, type Virsh } from "../libvirt/virsh.ts";
 import { instanceNames } from "./state.ts";
+import { templateNames } from "./template-state.ts";
 
 export interface CompleteOptions {
   dataDir: string;
   imageDir: string;
   conn: Virsh;
+  /** The names of the [hosts] setting. */
+  hosts: string[];
 }
 
 /**
  * What shell completion offers for an argument only testcloud can fill in: instance names
  * (from the data dir, without asking libvirt), what create and image pull accept from the
- * cache (shortcuts and sources), what image remove accepts (digests too), libvirt networks.
+ * cache (shortcuts and sources), what image remove accepts (digests too), libvirt networks,
+ * template names (from the data dir) and the hosts of the [hosts] setting.
  */
 export async function completeValues(source: DynamicSource, options: CompleteOptions): Promise<string[]> {
   switch (source) {
@@ -27,8 +31,8 @@ export async function completeValues(source: DynamicSource, options: CompleteOpt
     case "networks":
       return listNetworks(options.conn);
     case "hosts":
-      // The hook for remote libvirt hosts --connect could offer (qemu+ssh://HOST/system):
-      // testcloud has no hosts config yet, so there is nothing to list.
-      return [];
+      return options.hosts;
+    case "templates":
+      return templateNames(options.dataDir);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `testcloud completion bash|zsh|fish` in the real shells, against dist/testcloud and a data
- * dir holding one instance record and one cached image: verbs and flags as the command
- * definitions have them, and instance names, images and libvirt networks from testcloud.
+ * dir holding one instance record, one template and one cached image, and a config naming one
+ * host: verbs and flags as the command definitions have them, and instance and template names,
+ * images, libvirt networks and hosts from testcloud.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -35,6 +36,10 @@ beforeAll(async () => {
     image: { source: "x", digest: "0".repeat(64), path: "/nonexistent" },
     machine: testMachine(),
   });
+  mkdirSync(join(dataDir, "templates", "base"), { recursive: true });
+  writeFileSync(join(dataDir, "templates", "base", "template.json"), "{}");
+  mkdirSync(join(scratch, "config", "testcloud"), { recursive: true });
+  writeFileSync(join(scratch, "config", "testcloud", "config.toml"), '[hosts]\nlab = "qemu+ssh://root@lab/system"\n');
   const disk = join(scratch, "disk.raw");
   writeFileSync(disk, rawDisk(256 << 10, 5));
   const pulled = await cli(["image", "pull", `file://${disk}`, "--json"], { TESTCLOUD_DATA_DIR: dataDir });
@@ -51,7 +56,7 @@ beforeAll(async () => {
   symlinkSync(BIN, join(scratch, "bin", "testcloud"));
 });
 
-const env = () => ({ ...process.env, TESTCLOUD_DATA_DIR: dataDir, PATH: `${join(scratch, "bin")}:${process.env.PATH}` });
+const env = () => ({ ...process.env, TESTCLOUD_DATA_DIR: dataDir, XDG_CONFIG_HOME: join(scratch, "config"), PATH: `${join(scratch, "bin")}:${process.env.PATH}` });
 
 function run(argv: string[]): string[] {
   const result = Bun.spawnSync(argv, { env: env(), stdout: "pipe", stderr: "pipe" });
@@ -113,6 +118,9 @@ describe("bash completion", () => {
     ["-c system and session", "testcloud -c s", ["system", "session"]],
     ["--no-wait", "testcloud start web --no-w", ["--no-wait"]],
     ["the shells", "testcloud completion ", ["bash", "zsh", "fish"]],
+    ["template names for --from", "testcloud create --from ", ["base"]],
+    ["template names, not instances, to template remove", "testcloud template remove ", ["base"]],
+    ["the configured hosts and auto for --host", "testcloud create --host ", ["lab", "auto"]],
     ["nothing after -- (the remote command's words)", "testcloud ssh web -- ", []],
   ])("offers %s", (_label, line, expected) => {
     expect(bash(line)).toEqual(expected);
