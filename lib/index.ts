@@ -22,6 +22,10 @@ import { removeImage, type RemovedImage } from "./image/remove-image.ts";
 import { cleanInstances, type Cleaned } from "./instance/clean-instances.ts";
 import { createInstance, type CreateOptions, type CreateResult } from "./instance/create-instance.ts";
 import { createOptions } from "./instance/create-options.ts";
+import { createOrFork } from "./instance/create-or-fork.ts";
+import { createTemplate, type TemplateResult } from "./instance/create-template.ts";
+import { listTemplates, type TemplateInfo } from "./instance/list-templates.ts";
+import { removeTemplate, type RemoveTemplateResult } from "./instance/remove-template.ts";
 import type { InstanceInfo } from "./instance/describe.ts";
 import { execInstance, type ExecResult } from "./instance/exec-instance.ts";
 import { imageUsage } from "./instance/image-usage.ts";
@@ -35,9 +39,9 @@ import { connect, type Virsh } from "./libvirt/virsh.ts";
 
 export * from "./errors.ts";
 export type { Machine } from "./machine/machine.ts";
-export type { CachedImage, Cleaned, CreateOptions, CreateResult, ExecResult, ImageEntry, InstanceDetails, InstanceInfo, LoadedConfig, PowerResult, PruneResult, RemovedImage, RemoveResult, Settings, WaitResult };
+export type { CachedImage, Cleaned, CreateOptions, CreateResult, ExecResult, ImageEntry, InstanceDetails, InstanceInfo, LoadedConfig, PowerResult, PruneResult, RemovedImage, RemoveResult, RemoveTemplateResult, Settings, TemplateInfo, TemplateResult, WaitResult };
 // The building blocks, for callers that want them one by one.
-export { cleanInstances, connect, createInstance, createOptions, execInstance, fetchImage, instanceInfo, listImages, listInstances, loadConfig, pruneImages, removeImage, removeInstance, shutdownInstance, startInstance, stopInstance };
+export { cleanInstances, connect, createInstance, createOptions, createOrFork, createTemplate, execInstance, fetchImage, instanceInfo, listImages, listInstances, listTemplates, loadConfig, pruneImages, removeImage, removeInstance, removeTemplate, shutdownInstance, startInstance, stopInstance };
 
 /** Where `open()` works: defaults come from the configuration, as for the CLI. */
 export interface OpenOptions {
@@ -66,6 +70,14 @@ export interface Testcloud {
   /** Runs a command in the guest: `testcloud ssh --json NAME -- CMD`. */
   exec(name: string, command: string[]): Promise<ExecResult>;
   clean(): Promise<Cleaned[]>;
+  /** `testcloud create --from TEMPLATE`: a new instance restored from a template; `orBoot` boots its image if the fork fails. */
+  fork(template: string, extra?: Partial<CreateOptions> & { orBoot?: boolean }): Promise<CreateResult>;
+  templates: {
+    /** `testcloud template create NAME IMAGE`: boots the image, waits for cloud-init, saves it (reused when nothing changed). */
+    create(name: string, image: string, extra?: Partial<CreateOptions>): Promise<TemplateResult>;
+    list(): Promise<TemplateInfo[]>;
+    remove(name: string): Promise<RemoveTemplateResult>;
+  };
   images: {
     pull(ref: string, options?: Pick<FetchOptions, "sha256" | "arch" | "offline">): Promise<CachedImage>;
     list(): Promise<ImageEntry[]>;
@@ -97,6 +109,13 @@ export async function open(options: OpenOptions = {}): Promise<Testcloud> {
     remove: (name, o = {}) => removeInstance(conn, dataDir, name, o),
     exec: (name, command) => execInstance(conn, dataDir, name, command),
     clean: () => cleanInstances(conn, dataDir, imageDir),
+    fork: (template, { orBoot, ...extra } = {}) =>
+      createOrFork(createOptions("", s, { uri, dataDir }, extra), { from: template, orBoot, network: extra.network !== undefined }),
+    templates: {
+      create: (name, image, extra) => createTemplate({ ...createOptions(image, s, { uri, dataDir }, extra), name }),
+      list: () => listTemplates(dataDir),
+      remove: (name) => removeTemplate(dataDir, name),
+    },
     images: {
       pull: (ref, o = {}) => fetchImage(ref, { ...fetch, offline: s.offline, ...o }),
       list: async () => listImages(imageDir, await imageUsage(dataDir)),

@@ -18,7 +18,7 @@ async function run(argv: string[], options: { cwd: string; allowFailure?: boolea
 }
 
 describe("the npm package", () => {
-  test("installed from its tarball, `import { open } from \"testcloud\"` creates, runs a command in, and removes an instance", async () => {
+  test("installed from its tarball, `import { open } from \"testcloud\"` creates, runs a command in, and removes an instance, and forks one from a template", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "tce2e-package-"));
     chmodSync(scratch, 0o755);
     const packed = await run(["npm", "pack", "--silent", "--pack-destination", scratch], { cwd: ROOT });
@@ -29,6 +29,8 @@ describe("the npm package", () => {
     await run(["npm", "install", "--silent", "--no-audit", "--no-fund", tarball], { cwd: project });
 
     const name = uniqueName("library");
+    const forkName = uniqueName("libfork");
+    const templateName = `tce2e-libtpl-${name.slice(-5)}`;
     writeFileSync(
       join(project, "script.ts"),
       `import { open, TestcloudError } from "testcloud";
@@ -39,7 +41,15 @@ const listed = (await tc.list()).map((i) => i.name);
 let missing = "";
 try { await tc.info("no-such-instance"); } catch (error) { missing = error instanceof TestcloudError ? error.code : "?"; }
 const removed = await tc.remove(vm.name, { force: true });
-console.log(JSON.stringify({ name: vm.name, state: vm.state, hostname, listed, missing, removed }));
+// A template of the same image, and a fork of it.
+const machine = { ...tc.config.settings, ram: 256 };
+const template = await tc.templates.create(${JSON.stringify(templateName)}, ${JSON.stringify(testImage("tiny"))}, { network: "user", machine });
+const fork = await tc.fork(template.name, { name: ${JSON.stringify(forkName)} });
+const forkHostname = (await tc.exec(fork.name, ["hostname"])).stdout.trim();
+const templates = (await tc.templates.list()).map((t) => t.name);
+await tc.remove(fork.name, { force: true });
+const removedTemplate = (await tc.templates.remove(template.name)).name;
+console.log(JSON.stringify({ name: vm.name, state: vm.state, hostname, listed, missing, removed, forkHostname, templates, removedTemplate }));
 `,
     );
     const result = await run([BUN, "script.ts"], { cwd: project, allowFailure: true });
@@ -52,7 +62,10 @@ console.log(JSON.stringify({ name: vm.name, state: vm.state, hostname, listed, m
       listed: expect.arrayContaining([name]),
       missing: "E_INSTANCE_NOT_FOUND",
       removed: { name, removedDomain: true, removedFiles: true },
+      forkHostname: forkName,
+      templates: expect.arrayContaining([templateName]),
+      removedTemplate: templateName,
     });
-    expect(await leftBehind(name)).toEqual([]);
+    for (const n of [name, forkName]) expect(await leftBehind(n)).toEqual([]);
   }, 300_000);
 });
