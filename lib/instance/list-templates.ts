@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { generationDirs, generationPaths, readTemplate, templateNames, templatePaths, type TemplateRecord } from "./template-state.ts";
-import { instanceNames, readRecord } from "./state.ts";
+import { creationInProgress } from "./creation-lock.ts";
+import { instanceNames, instancePaths, readRecord } from "./state.ts";
 
 /** A template as `template list` and `template create` report it. */
 export interface TemplateInfo {
@@ -51,6 +52,18 @@ export async function forksByDir(dataDir: string): Promise<Map<string, string[]>
     if (dir) byDir.set(dir, [...(byDir.get(dir) ?? []), name]);
   }
   return byDir;
+}
+
+/**
+ * Instances being created right now (by a live process, with no record yet): any of them may
+ * be a fork about to restore a template generation it has read, which must not go under it.
+ */
+export async function createsInProgress(dataDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of await instanceNames(dataDir)) {
+    if (creationInProgress(instancePaths(dataDir, name).dir) && !(await readRecord(dataDir, name))) names.push(name);
+  }
+  return names;
 }
 
 function allocated(file: string): number {

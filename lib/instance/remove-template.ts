@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { NotFoundError, StateError } from "../errors.ts";
-import { forksByDir } from "./list-templates.ts";
+import { createsInProgress, forksByDir } from "./list-templates.ts";
 import { validateName } from "./names.ts";
 import { generationDirs, readGeneration, readTemplate, templatePaths } from "./template-state.ts";
 import { join } from "node:path";
@@ -14,7 +14,8 @@ export interface RemoveTemplateResult {
 
 /**
  * Removes a template: every generation, its disk and saved memory. Refused while a fork
- * still runs on (has its disk overlaid on) one of them: remove the forks first.
+ * still runs on (has its disk overlaid on) one of them: remove the forks first. Refused too
+ * while an instance is being created: it may be a fork restoring this template.
  */
 export async function removeTemplate(dataDir: string, name: string): Promise<RemoveTemplateResult> {
   validateName(name, "template");
@@ -30,17 +31,26 @@ export async function removeTemplate(dataDir: string, name: string): Promise<Rem
       hint: `testcloud remove --force ${users.join(" ")}`,
     });
   }
+  const creating = await createsInProgress(dataDir);
+  if (creating.length > 0) {
+    throw new StateError(`Template "${name}" may be in use: ${creating.join(", ")} ${creating.length === 1 ? "is" : "are"} being created`, {
+      code: "E_TEMPLATE_IN_USE",
+      hint: "try again once the create has finished",
+    });
+  }
   await rm(dir, { recursive: true, force: true });
   return { name, removed: true };
 }
 
 /**
  * Removes the generations of a template that are neither current nor used by a fork: a
- * rebuilt template keeps its old disk only while forks still stand on it.
+ * rebuilt template keeps its old disk only while forks still stand on it. Nothing goes while
+ * an instance is being created (a fork may be restoring an old generation): the next
+ * `template create` of this template prunes it.
  */
 export async function pruneGenerations(dataDir: string, name: string): Promise<void> {
   const current = readTemplate(dataDir, name);
-  if (!current) return;
+  if (!current || (await createsInProgress(dataDir)).length > 0) return;
   const forks = await forksByDir(dataDir);
   const keep = join(templatePaths(dataDir, name).dir, current.generation);
   for (const gen of generationDirs(dataDir, name)) {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { markCreating, unmarkCreating } from "../../lib/instance/creation-lock.ts";
 import { listTemplates } from "../../lib/instance/list-templates.ts";
 import { pruneGenerations, removeTemplate } from "../../lib/instance/remove-template.ts";
 import { instancePaths, writeRecord, type InstanceRecord } from "../../lib/instance/state.ts";
@@ -53,5 +54,22 @@ describe("removing templates", () => {
     await fork(dataDir, "web1", used);
     await pruneGenerations(dataDir, "base");
     expect([used, unused, making, current].map(existsSync)).toEqual([true, false, true, true]);
+  });
+
+  test("while an instance is being created (it may be a fork restoring an old generation), nothing is pruned or removed", async () => {
+    const dataDir = await tempDir();
+    const old = await generation(dataDir, "g1");
+    await generation(dataDir, "g2");
+    const creating = instancePaths(dataDir, "web2").dir;
+    await mkdir(creating, { recursive: true });
+    markCreating(creating);
+    await pruneGenerations(dataDir, "base");
+    expect(existsSync(old)).toBe(true);
+    await expect(removeTemplate(dataDir, "base")).rejects.toMatchObject({ code: "E_TEMPLATE_IN_USE", message: expect.stringContaining("web2 is being created") });
+    // The create done (its mark gone), nothing holds the template any more.
+    unmarkCreating(creating);
+    await pruneGenerations(dataDir, "base");
+    expect(existsSync(old)).toBe(false);
+    expect(await removeTemplate(dataDir, "base")).toEqual({ name: "base", removed: true });
   });
 });
