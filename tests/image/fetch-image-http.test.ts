@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Server, TCPSocketListener } from "bun";
-import { ImageError, InterruptedError, NotFoundError } from "../../lib/errors.ts";
+import { ImageError, InterruptedError } from "../../lib/errors.ts";
 import { fetchImage } from "../../lib/image/fetch-image.ts";
 import type { ImageProgress } from "../../lib/image/progress.ts";
 import { listDir, useTempDirs } from "../_helpers.ts";
