@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { UsageError } from "../../lib/errors.ts";
 import { fetchImage, type FetchOptions } from "../../lib/image/fetch-image.ts";
 import { listImages } from "../../lib/image/list-images.ts";
 import { createImage, requireTool, useTempDirs } from "../_helpers.ts";
@@ -214,5 +215,14 @@ describe("bad shortcuts and indexes", () => {
     const error = await failure(fetchImage("fedora-coreos:stable", options(dataDir)));
     expectError(error, "E_INDEX_UNAVAILABLE", 6, "HTTP 404");
     await expectNoImage(dataDir);
+  });
+});
+
+describe("fetchImage with a distro shortcut", () => {
+  test("an unknown distro is a UsageError with code E_UNKNOWN_IMAGE", async () => {
+    const dataDir = await tempDir();
+    const error = await failure(fetchImage("testcloud-no-such-distro:1", { imageDir: images(dataDir), retryDelayMs: 5 }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.code).toBe("E_UNKNOWN_IMAGE");
   });
 });

@@ -113,8 +113,6 @@ while read -r p v; do
 	*) dpkg-deb -x "$deb" "$TMP/u" ;;
 	esac
 done <"$DRES"
-[ -d "$TMP/k/lib/modules/$KREL" ] || { [ -d "$TMP/k/usr/lib/modules/$KREL" ] && mkdir -p "$TMP/k/lib" && ln -s ../usr/lib/modules "$TMP/k/lib/modules"; }
-KM="$TMP/k/lib/modules/$KREL"
 # first_file FILES...: the first that exists (ppc64el ships vmlinux, an ELF)
 first_file() {
 	local f
@@ -123,8 +121,7 @@ first_file() {
 }
 KERNEL=$(first_file "$TMP/k/boot/vmlinuz-$KREL" "$TMP/k/boot/vmlinux-$KREL")
 [ -n "$KERNEL" ] || die "no vmlinuz-$KREL or vmlinux-$KREL in $KPKG"
-[ -d "$KM" ] || die "no modules dir for $KREL in $KPKG"
-depmod -b "$TMP/k" "$KREL"
+kernel_modules "$KREL"
 
 # --- initramfs (initramfs.sh)
 R="$TMP/root"
@@ -209,8 +206,4 @@ s390x)
 	;;
 esac
 
-log "disk image done, converting to qcow2"
-qemu-img convert -q -f raw -O qcow2 -c "$DISK" "$OUT.tmp"
-mv -f "$OUT.tmp" "$OUT"
-log "built $OUT ($(du -k "$OUT" | cut -f1) KiB on disk, initrd $(($(stat -c %s "$TMP/initrd.img") / 1024)) KiB)"
-echo "$OUT"
+publish_image "$DISK"

@@ -137,12 +137,9 @@ done
 SHIM_EFI="$TMP/efi/usr/lib/shim/shimx64.efi.signed"
 GRUB_EFI="$TMP/efi/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"
 [ -f "$SHIM_EFI" ] && [ -f "$GRUB_EFI" ] || die "no shimx64.efi.signed / grubx64.efi.signed in $SHIM_PKG / $GRUB_PKG"
-[ -d "$TMP/k/lib/modules/$KREL" ] || { [ -d "$TMP/k/usr/lib/modules/$KREL" ] && mkdir -p "$TMP/k/lib" && ln -s ../usr/lib/modules "$TMP/k/lib/modules"; }
-KM="$TMP/k/lib/modules/$KREL"
 VMLINUZ="$TMP/k/boot/vmlinuz-$KREL"
 [ -f "$VMLINUZ" ] || die "no vmlinuz-$KREL in $KPKG"
-[ -d "$KM" ] || die "no modules dir for $KREL in $KPKG"
-depmod -b "$TMP/k" "$KREL"
+kernel_modules "$KREL"
 
 # --- initramfs (initramfs.sh)
 R="$TMP/root"
@@ -206,9 +203,5 @@ dd if="$TMP/part.raw" of="$DISK" bs=$MIB seek=1 conv=notrunc,sparse status=none
 syslinux --install --offset $MIB "$DISK" >&2
 mdir -i "$DISK@@$MIB" -b ::/EFI/BOOT >/dev/null || die "partition unreadable after syslinux --install"
 
-# --- qcow2
-log "disk image done, converting to qcow2"
-qemu-img convert -q -f raw -O qcow2 -c "$DISK" "$OUT.tmp"
-mv -f "$OUT.tmp" "$OUT"
-log "built $OUT ($(du -k "$OUT" | cut -f1) KiB on disk, initrd $(($(stat -c %s "$TMP/initrd.img") / 1024)) KiB)"
-echo "$OUT"
+# --- qcow2 (cache.sh)
+publish_image "$DISK"

@@ -4,6 +4,8 @@
 #                        the build lock (one builder at a time per cache dir: both would
 #                        write OUT.tmp), checks again, and makes $TMP, removed on exit
 #                        with OUT.tmp
+#   publish_image RAW    converts the raw disk RAW into OUT (compressed qcow2, written
+#                        as OUT.tmp then renamed) and prints OUT
 cached_or_lock() {
 	local out=$1
 	if [ -f "$out" ]; then
@@ -23,4 +25,12 @@ cached_or_lock() {
 	trap "rm -rf '$TMP'; rm -f '$out.tmp'" EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
+}
+
+publish_image() {
+	log "disk image done, converting to qcow2"
+	qemu-img convert -q -f raw -O qcow2 -c "$1" "$OUT.tmp"
+	mv -f "$OUT.tmp" "$OUT"
+	log "built $OUT ($(du -k "$OUT" | cut -f1) KiB on disk, initrd $(($(stat -c %s "$TMP/initrd.img") / 1024)) KiB)"
+	echo "$OUT"
 }

@@ -1,10 +1,22 @@
 # Sourced by build.sh and build-foreign.sh: the steps that make the initramfs,
 # the same for every architecture. Each takes the tree's root $R.
 #
+#   kernel_modules KREL            sets KM: the modules of the kernel package unpacked
+#                                  in $TMP/k, indexed (depmod)
 #   root_skeleton                  directories and the merged-/usr links
 #   install_modules KM KREL LIST   modules of LIST (see modules.list), in dependency order
 #   install_overlay HASH           the recipe's rootfs/ (init scripts, shims, awk parsers)
 #   write_initramfs OUT            gzip'd newc cpio of $R, /dev/console first
+
+# The kernel package's modules dir (usr-merged packages ship usr/lib/modules:
+# linked from lib/modules, where depmod -b and install_modules look)
+kernel_modules() {
+	local krel=$1
+	[ -d "$TMP/k/lib/modules/$krel" ] || { [ -d "$TMP/k/usr/lib/modules/$krel" ] && mkdir -p "$TMP/k/lib" && ln -s ../usr/lib/modules "$TMP/k/lib/modules"; }
+	KM="$TMP/k/lib/modules/$krel"
+	[ -d "$KM" ] || die "no modules dir for $krel in $KPKG"
+	depmod -b "$TMP/k" "$krel"
+}
 
 # initramfs tree (merged-/usr layout: sbin, usr/bin, usr/sbin -> bin)
 root_skeleton() {

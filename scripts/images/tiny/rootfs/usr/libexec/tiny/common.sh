@@ -19,7 +19,7 @@ mark() {
 say() { echo "tiny: $*" >/dev/console 2>/dev/null; return 0; }
 
 # Flattened-YAML queries (see yaml.awk / get.awk). FILE defaults to $CC.
-yflat() { awk -f "$TINY/yaml.awk" "$@"; }
+yflat() { awk -f "$TINY/yaml-scalar.awk" -f "$TINY/yaml.awk" "$@"; }
 cc_get() { awk -v mode=get -v key="$1" -f "$TINY/get.awk" "${2:-$CC}"; }
 cc_has() { awk -v mode=has -v key="$1" -f "$TINY/get.awk" "${2:-$CC}"; }
 cc_children() { awk -v mode=children -v key="$1" -f "$TINY/get.awk" "${2:-$CC}"; }

@@ -20,12 +20,18 @@
 #   storage.directories[]: path, mode, user, group.
 #   storage.links[]: path, target, hard.
 # Anything else is reported in one "ignition: not supported, ignored: ..."
-# marker. Needs rcS' add_user, add_key, valid_name, install_hostkey.
+# marker. Needs users.sh' add_user, add_key, valid_name, install_hostkey.
+# Decoding sources: ignition-resource.sh; applying the passwd and storage
+# sections: ignition-passwd.sh, ignition-storage.sh.
 
 IGN_DIR=$RUN/ignition
 IGN_MAX_DEPTH=4
 
 jflat() { awk -f "$TINY/json.awk" "$@"; }
+
+. "$TINY/ignition-resource.sh"
+. "$TINY/ignition-passwd.sh"
+. "$TINY/ignition-storage.sh"
 
 # ign_fields FLAT PREFIX NAME... -> "v_NAME='value'; ..." for eval, one awk
 # run instead of a cc_get per field. NAME is a path below PREFIX with "."
@@ -66,59 +72,6 @@ ign_fields() {
 				printf "v_%s='\''%s'\''; ", a[i], v
 			}
 		}' "$1"
-}
-
-# ign_data URL -> the decoded bytes on stdout (RFC 2397 data URL, base64 or
-# percent-encoded; any byte, NUL included). Status 1: not a data: URL.
-ign_data() {
-	local meta body
-	case "$1" in
-	data:*,*) ;;
-	*) return 1 ;;
-	esac
-	meta=${1%%,*}
-	# for printf %b: "\" doubled, %HH -> \0NNN (octal), newline -> \012
-	body=$(printf '%s' "${1#*,}" | awk '
-		function hex(h) { return index("0123456789abcdef", tolower(substr(h, 1, 1))) * 16 + index("0123456789abcdef", tolower(substr(h, 2, 1))) - 17 }
-		{
-			n = split($0, b, /[\\]/)
-			s = b[1]
-			for (i = 2; i <= n; i++) s = s "\\\\" b[i]
-			n = split(s, p, "%")
-			out = (NR > 1 ? "\\012" : "") p[1]
-			for (i = 2; i <= n; i++) {
-				h = substr(p[i], 1, 2)
-				if (h ~ /^[0-9A-Fa-f][0-9A-Fa-f]$/) out = out sprintf("\\0%03o", hex(h)) substr(p[i], 3)
-				else out = out "%" p[i]
-			}
-			printf "%s", out
-		}')
-	case "$meta" in
-	*";base64") printf '%b' "$body" | base64 -d ;;
-	*) printf '%b' "$body" ;;
-	esac
-}
-
-# ign_resource SOURCE COMPRESSION -> decoded (and gunzipped) bytes; an
-# absent source is empty contents. Status 1: unsupported source or
-# compression (marker printed).
-ign_resource() {
-	[ -n "$1" ] || return 0
-	case "$1" in
-	data:*) ;;
-	*)
-		mark "ignition: source ${1%%:*}:... not supported (only data: URLs)"
-		return 1
-		;;
-	esac
-	case "$2" in
-	"") ign_data "$1" ;;
-	gzip) ign_data "$1" | gunzip ;;
-	*)
-		mark "ignition: compression '$2' not supported"
-		return 1
-		;;
-	esac
 }
 
 # ign_expand JSON-FILE DEPTH: flatten into $IGN_DIR/N.flat, then follow
@@ -191,147 +144,6 @@ ign_load() {
 			v=$(ign_resource "$v_contents_source" "$v_contents_compression" 2>/dev/null | head -n 1 | tr -d ' \t\r')
 			[ -z "$v" ] || HOSTNAME_WANT=$v
 		done
-	done
-}
-
-# ign_group NAME [GID]: create the group when missing
-ign_group() {
-	local gid=$2
-	grep -q "^$1:" /etc/group && return 0
-	if [ -z "$gid" ]; then
-		gid=1000
-		while awk -F: -v u="$gid" '$3 == u { f = 1 } END { exit !f }' /etc/passwd /etc/group; do
-			gid=$((gid + 1))
-		done
-	fi
-	echo "$1:x:$gid:" >>/etc/group
-}
-
-# ign_member USER GROUP: USER joins GROUP (a supplementary group)
-ign_member() {
-	awk -F: -v OFS=: -v u="$1" -v g="$2" '
-		$1 == g {
-			n = split($4, m, ",")
-			for (i = 1; i <= n; i++) if (m[i] == u) { print; next }
-			$4 = ($4 == "") ? u : $4 "," u
-		}
-		{ print }' /etc/group >"$RUN/group.new" && cat "$RUN/group.new" >/etc/group
-	rm -f "$RUN/group.new"
-}
-
-ign_passwd() {
-	local F=$1 i j name g
-	for i in $(cc_children passwd.groups "$F"); do
-		name=$(cc_get "passwd.groups.$i.name" "$F") || continue
-		if valid_name "$name"; then ign_group "$name" "$(cc_get "passwd.groups.$i.gid" "$F")"; else mark "ignition group name '$name' rejected"; fi
-	done
-	for i in $(cc_children passwd.users "$F"); do
-		name=$(cc_get "passwd.users.$i.name" "$F") || continue
-		if ! valid_name "$name"; then
-			mark "ignition user name '$name' rejected"
-			continue
-		fi
-		case " $IGN_USERS " in
-		*" $name "*) ;;
-		*)
-			IGN_USERS="$IGN_USERS $name"
-			mark "ignition user $name"
-			;;
-		esac
-		add_user "$name"
-		[ -n "$FIRST_USER" ] || FIRST_USER=$name
-		for j in $(cc_children "passwd.users.$i.sshAuthorizedKeys" "$F"); do
-			add_key "$name" "$(cc_get "passwd.users.$i.sshAuthorizedKeys.$j" "$F")"
-		done
-		for j in $(cc_children "passwd.users.$i.groups" "$F"); do
-			g=$(cc_get "passwd.users.$i.groups.$j" "$F")
-			valid_name "$g" || continue
-			ign_group "$g"
-			ign_member "$name" "$g"
-			case "$g" in
-			sudo | wheel)
-				case " $SUDO_USERS " in
-				*" $name "*) ;;
-				*) SUDO_USERS="$SUDO_USERS $name" ;;
-				esac
-				;;
-			esac
-		done
-	done
-}
-
-# ign_owner PATH: chown from the v_user_* / v_group_* fields
-ign_owner() {
-	local u=${v_user_id:-$v_user_name} g=${v_group_id:-$v_group_name}
-	[ -n "$u$g" ] || return 0
-	chown -h "$u${g:+:$g}" "$1" 2>/dev/null || mark "ignition: chown $u${g:+:$g} $1 failed"
-}
-
-# ign_mode PATH DEFAULT: chmod from v_mode (decimal, as in Ignition JSON)
-ign_mode() {
-	chmod "$(printf '%o' "${v_mode:-$2}")" "$1"
-}
-
-ign_storage() {
-	local F=$1 i j b ok
-	for i in $(cc_children storage.directories "$F"); do
-		eval "$(ign_fields "$F" "storage.directories.$i" path mode user_id user_name group_id group_name)"
-		case "$v_path" in /*) ;; *) continue ;; esac
-		mkdir -p "$v_path"
-		ign_mode "$v_path" 493
-		ign_owner "$v_path"
-		mark "ignition directory $v_path"
-	done
-	for i in $(cc_children storage.files "$F"); do
-		b=storage.files.$i
-		eval "$(ign_fields "$F" "$b" path mode contents_source contents_compression user_id user_name group_id group_name)"
-		case "$v_path" in
-		/*) ;;
-		*)
-			mark "ignition: file path '$v_path' is not absolute, skipped"
-			continue
-			;;
-		esac
-		mkdir -p "$(dirname "$v_path")"
-		# decoded into a scratch file first: nothing is written on failure
-		umask 077
-		ok=1
-		if [ -n "$v_contents_source" ] || ! cc_has "$b.append" "$F"; then
-			if ign_resource "$v_contents_source" "$v_contents_compression" >"$RUN/ign.file"; then
-				cat "$RUN/ign.file" >"$v_path"
-			else
-				ok=""
-			fi
-		fi
-		if [ -n "$ok" ]; then
-			for j in $(cc_children "$b.append" "$F"); do
-				if ign_resource "$(cc_get "$b.append.$j.source" "$F")" "$(cc_get "$b.append.$j.compression" "$F")" >"$RUN/ign.file"; then
-					cat "$RUN/ign.file" >>"$v_path"
-				else
-					ok=""
-				fi
-			done
-		fi
-		rm -f "$RUN/ign.file"
-		umask 022
-		if [ -z "$ok" ] || [ ! -e "$v_path" ]; then
-			mark "ignition: $v_path not written (or not completely)"
-			continue
-		fi
-		ign_mode "$v_path" 420
-		ign_owner "$v_path"
-		IGN_FILES="$IGN_FILES $v_path"
-		mark "ignition wrote $v_path"
-	done
-	for i in $(cc_children storage.links "$F"); do
-		eval "$(ign_fields "$F" "storage.links.$i" path target hard user_id user_name group_id group_name)"
-		case "$v_path" in /*) ;; *) continue ;; esac
-		[ -n "$v_target" ] || continue
-		mkdir -p "$(dirname "$v_path")"
-		rm -rf "$v_path"
-		if [ "$v_hard" = true ]; then ln "$v_target" "$v_path"; else ln -s "$v_target" "$v_path"; fi
-		ign_owner "$v_path"
-		mark "ignition link $v_path -> $v_target"
 	done
 }
 

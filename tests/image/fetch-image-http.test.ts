@@ -1,49 +1,36 @@
 /**
- * fetchImage against real sources: local files and a real HTTP server on port 0
- * that misbehaves on purpose. Every image is made by the real qemu-img, and after
- * every failure the cache must hold neither a blob nor a temp file.
+ * fetchImage against a real HTTP server on port 0 that misbehaves on purpose (errors,
+ * HTML pages, non-images, a stall, a truncated body). Every image is made by the real
+ * qemu-img, and after every failure the cache must hold neither a blob nor a temp file.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { utimes, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Server, TCPSocketListener } from "bun";
-import {
-  ImageError,
-  InterruptedError,
-  NotFoundError,
-  TestcloudError,
-  UsageError,
-} from "../../lib/errors.ts";
-import { fetchImage, type CachedImage } from "../../lib/image/fetch-image.ts";
+import { ImageError, InterruptedError } from "../../lib/errors.ts";
+import { fetchImage } from "../../lib/image/fetch-image.ts";
 import type { ImageProgress } from "../../lib/image/progress.ts";
-import { createImage, listDir, requireTool, useTempDirs } from "../_helpers.ts";
-import { images } from "./_cache-helpers.ts";
+import { listDir, useTempDirs } from "../_helpers.ts";
+import { blobsDir, images } from "./_cache-helpers.ts";
+import {
+  expectEmptyCache,
+  failure,
+  HTML,
+  overlay,
+  qcow2,
+  rawDisk,
+  text,
+  useFetchFixtures,
+  vmdk,
+} from "./_fetch-image-fixtures.ts";
+import { sha256 } from "./_image-server.ts";
 
-const fixtureDir = useTempDirs("all");
+useFetchFixtures();
 const tempDir = useTempDirs();
-
-let qcow2: Uint8Array<ArrayBuffer>;
-let overlay: Uint8Array<ArrayBuffer>;
-let vmdk: Uint8Array<ArrayBuffer>;
-let rawDisk: Uint8Array<ArrayBuffer>;
-// Random printable text: what a mirror's error page or a wrong link might return.
-const text = new TextEncoder().encode(
-  Array.from({ length: 4000 }, (_, i) => "lorem ipsum dolor sit amet "[(i * 7919) % 27]).join("") + "\n",
-);
-const HTML = "<!DOCTYPE html>\n<html><head><title>Mirror</title></head><body>Not here</body></html>\n";
 
 let server: Server<undefined>;
 let base: string;
 
-beforeAll(async () => {
-  requireTool("qemu-img", "qemu-utils");
-  const dir = await fixtureDir();
-  qcow2 = await Bun.file(await createImage(join(dir, "tiny.qcow2"), { size: 2 << 20 })).bytes();
-  overlay = await Bun.file(await createImage(join(dir, "overlay.qcow2"), { backing: join(dir, "tiny.qcow2") })).bytes();
-  vmdk = await Bun.file(await createImage(join(dir, "tiny.vmdk"), { format: "vmdk" })).bytes();
-  // A raw disk as a bootable image has one: an MBR signature at the end of sector 0.
-  rawDisk = new Uint8Array(1 << 20);
-  rawDisk.set([0x55, 0xaa], 510);
+beforeAll(() => {
   const octet = { "content-type": "application/octet-stream" };
   server = Bun.serve({
     hostname: "127.0.0.1",
@@ -87,29 +74,6 @@ function stallingBody(): ReadableStream<Uint8Array> {
       controller.enqueue(qcow2.subarray(0, 65536));
     },
   });
-}
-
-function sha256(bytes: Uint8Array): string {
-  return new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-}
-
-function blobsDir(dataDir: string): string {
-  return join(dataDir, "images", "blobs");
-}
-
-/** Runs a fetch that must fail (retrying fast) and returns its error. */
-async function failure(ref: string, { dataDir, ...options }: Partial<Parameters<typeof fetchImage>[1]> & { dataDir: string }) {
-  const result = await fetchImage(ref, { retryDelayMs: 5, imageDir: images(dataDir), ...options }).then(
-    (image) => image,
-    (error: unknown) => error,
-  );
-  expect(result).toBeInstanceOf(TestcloudError);
-  return result as TestcloudError;
-}
-
-/** The cache holds no blob and no temp file. */
-async function expectEmptyCache(dataDir: string) {
-  expect(await listDir(blobsDir(dataDir))).toEqual([]);
 }
 
 describe("fetchImage from an http server", () => {
@@ -275,107 +239,5 @@ describe("fetchImage from a server that truncates the body", () => {
     const error = await failure(`http://127.0.0.1:${listener.port}/tiny.qcow2`, { dataDir });
     expect(error).toBeInstanceOf(ImageError);
     await expectEmptyCache(dataDir);
-  });
-});
-
-describe("fetchImage from a local file", () => {
-  async function localImage(): Promise<{ dataDir: string; path: string }> {
-    const dir = await tempDir();
-    const path = join(dir, "disk.qcow2");
-    await writeFile(path, qcow2);
-    return { dataDir: join(dir, "data"), path };
-  }
-
-  test("copies the file into the cache under its digest", async () => {
-    const { dataDir, path } = await localImage();
-    const image = await fetchImage(path, { imageDir: images(dataDir) });
-    expect(image).toMatchObject({ source: `file://${path}`, digest: sha256(qcow2), format: "qcow2", cached: false });
-    expect(await Bun.file(image.path).bytes()).toEqual(qcow2);
-  });
-
-  test("accepts a file:// URL", async () => {
-    const { dataDir, path } = await localImage();
-    expect((await fetchImage(`file://${path}`, { imageDir: images(dataDir) })).digest).toBe(sha256(qcow2));
-  });
-
-  test("a second fetch of an unchanged file is served from the cache", async () => {
-    const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { imageDir: images(dataDir) });
-    const second = await fetchImage(path, { imageDir: images(dataDir) });
-    expect(second.cached).toBe(true);
-    expect(second.digest).toBe(first.digest);
-    expect(second.path).toBe(first.path);
-  });
-
-  test("a cache hit reports the same fields as the first fetch", async () => {
-    const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { imageDir: images(dataDir) });
-    const second = await fetchImage(path, { imageDir: images(dataDir) });
-    expect(second).toEqual({ ...first, cached: true } satisfies CachedImage);
-  });
-
-  test("a changed file is read again", async () => {
-    const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { imageDir: images(dataDir) });
-    await createImage(path, { size: 4 << 20 });
-    await utimes(path, new Date(), new Date(Date.now() + 5000));
-    const second = await fetchImage(path, { imageDir: images(dataDir) });
-    expect(second.cached).toBe(false);
-    expect(second.digest).not.toBe(first.digest);
-  });
-
-  test("a cached blob that was deleted is read again", async () => {
-    const { dataDir, path } = await localImage();
-    const first = await fetchImage(path, { imageDir: images(dataDir) });
-    await Bun.file(first.path).delete();
-    const second = await fetchImage(path, { imageDir: images(dataDir) });
-    expect(second.cached).toBe(false);
-    expect(await Bun.file(second.path).bytes()).toEqual(qcow2);
-  });
-
-  test("a missing file is a NotFoundError with code E_IMAGE_NOT_FOUND", async () => {
-    const dir = await tempDir();
-    const dataDir = join(dir, "data");
-    const error = await failure(join(dir, "nope.qcow2"), { dataDir });
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.code).toBe("E_IMAGE_NOT_FOUND");
-    expect(error.exitCode).toBe(4);
-    await expectEmptyCache(dataDir);
-  });
-
-  test("a directory is a NotFoundError", async () => {
-    const dir = await tempDir();
-    await mkdir(join(dir, "images.d"));
-    const dataDir = join(dir, "data");
-    expect(await failure(join(dir, "images.d"), { dataDir })).toBeInstanceOf(NotFoundError);
-    await expectEmptyCache(dataDir);
-  });
-
-  test("a text file that is no disk image is an ImageError", async () => {
-    const dir = await tempDir();
-    const path = join(dir, "notes.txt");
-    await writeFile(path, text);
-    const dataDir = join(dir, "data");
-    const error = await failure(path, { dataDir });
-    expect(error).toBeInstanceOf(ImageError);
-    await expectEmptyCache(dataDir);
-  });
-
-  test("an image with a backing file is an ImageError", async () => {
-    const dir = await tempDir();
-    const path = join(dir, "overlay.qcow2");
-    await writeFile(path, overlay);
-    const dataDir = join(dir, "data");
-    expect(await failure(path, { dataDir })).toBeInstanceOf(ImageError);
-    await expectEmptyCache(dataDir);
-  });
-});
-
-describe("fetchImage with a distro shortcut", () => {
-  test("an unknown distro is a UsageError with code E_UNKNOWN_IMAGE", async () => {
-    const dataDir = await tempDir();
-    const error = await failure("testcloud-no-such-distro:1", { dataDir });
-    expect(error).toBeInstanceOf(UsageError);
-    expect(error.code).toBe("E_UNKNOWN_IMAGE");
   });
 });
