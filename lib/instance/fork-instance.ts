@@ -6,7 +6,7 @@ import { randomHex, renderForkIdentity } from "../guest/fork-identity.ts";
 import { run as defaultRun } from "../host/run.ts";
 import { domainTitle } from "../libvirt/domain-xml.ts";
 import { forkDomainXml } from "../libvirt/fork-domain-xml.ts";
-import { qemuArgs } from "../libvirt/_qemu-args.ts";
+import { qemuArgs, USER_NET_ADDRESS } from "../libvirt/_qemu-args.ts";
 import type { DomainFiles } from "../libvirt/_types.ts";
 import { restoreDomain } from "../libvirt/restore-domain.ts";
 import { readSaveImage, renderSaveHead } from "../libvirt/save-image.ts";
@@ -23,6 +23,7 @@ import { randomName, validateName } from "./names.ts";
 import { instancePaths, readRecord, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { generationPaths, readTemplate, templatePaths, type GenerationPaths, type TemplateRecord } from "./template-state.ts";
 import type { Runner } from "../host/run.ts";
+import { userMode } from "../machine/machine.ts";
 
 export interface ForkOptions {
   /** The template to fork. */
@@ -66,9 +67,12 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
       writeFile(paths.domainXml, domainXml(record, paths, options.dataDir)),
     ]);
     await timed("restore", () => restoreDomain(conn, { image: gen.save, ...head, fifo: join(paths.dir, "restore.fifo") }));
-    await timed("define", () => defineDomain(conn, paths.domainXml));
     await writeRecord(options.dataDir, record);
-    await timed("plug", () => plugFirstNic(conn, record.uuid, record.machine, template.nicPort, paths.dir));
+    // Neither needs the other; the guest waits for the NIC.
+    await settleAll([
+      timed("define", () => defineDomain(conn, paths.domainXml)),
+      timed("plug", () => plugFirstNic(conn, record.uuid, record.machine, template.nicPort, paths.dir)),
+    ]);
     let ip: string | null = null;
     if (options.wait !== "none") {
       ip = await waitUntilReady(conn, record, paths, options, timings, timed);
@@ -155,6 +159,8 @@ async function prepare(
     userKey: keys.key.publicKey,
     oldHostKey,
     hostKey: keys.hostKey,
+    // DHCP costs the guest a client and a script run (processes are slow under TCG) for an answer known here.
+    staticAddress: userMode(record.machine) ? USER_NET_ADDRESS : undefined,
   });
   // Holds the guest's private host key: owner-only, like an Ignition config.
   await writeFile(paths.forkIdentity, identity, { mode: 0o600 });

@@ -23,6 +23,12 @@ export interface WaitOptions {
 /** How often the domain's state is checked, so a crashed guest fails fast instead of timing out. */
 const ALIVE_CHECK_MS = 2000;
 
+/**
+ * How often a silent user-mode forward gets another connection: the wait once the guest is
+ * up, against extra connections (each one an sshd fork in a slow guest) while it greets.
+ */
+const USER_RETRY_MS = 200;
+
 /** When each readiness milestone was reached, in ms since the wait started. */
 export interface ReadyResult {
   ip: string;
@@ -77,12 +83,16 @@ export async function waitReady(
       // after 20 such tries in a row each may take 2 s, so a slow but live guest gets through.
       // On a libvirt network the handshake is the guest's own, so it proves sshd listens;
       // waiting for the greeting too would add a process start in the guest (slow under TCG).
+      // Through QEMU's user-mode forward a connection made before the guest had its address
+      // hangs (its one SYN was lost): a new one goes out every USER_RETRY_MS beside it.
       // Behind a jump host the address is not ours to connect to: the login tries alone.
+      const user = userMode(record.machine);
       const banner = target.jump
         ? "ssh"
         : await sshBanner(ip, target.port, {
             connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
-            connectIsEnough: !userMode(record.machine),
+            connectIsEnough: !user,
+            retryEveryMs: user ? USER_RETRY_MS : undefined,
           });
       silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
       if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
