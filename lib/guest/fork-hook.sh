@@ -9,11 +9,16 @@
 # template itself boots with a placeholder ("id=template").
 # Runs from udev + systemd (testcloud-fork.service) or busybox `uevent` (no udev), on the
 # kernel's VM generation ID change (the kernels that send that uevent: at once on restore,
-# while the NIC is still being plugged) or on a NIC being added: POSIX sh, busybox and
-# coreutils alike. Only values testcloud checked reach it; none is evaluated.
+# while the NIC is still being plugged) or on the NIC's PCI device being added (its network
+# interface comes a little later; the identity does not wait for it): POSIX sh, busybox
+# and coreutils alike. Only values testcloud checked reach it; none is evaluated.
 # Every process started costs tens of ms in an emulated guest, and the fork is not ready
 # before this is done: files are read and rewritten with the shell's own builtins.
 set -u
+# busybox uevent runs us for every kernel event: only a new VM generation, PCI device or NIC
+# counts. Checked first, before the shell reads the rest of this file.
+if [ -n "${ACTION:-}" ] && ! { [ "$ACTION" = change ] && [ "${NEW_VMGENID:-}" = 1 ]; } &&
+	! { [ "$ACTION" = add ] && { [ "${SUBSYSTEM:-}" = pci ] || [ "${SUBSYSTEM:-}" = net ]; }; }; then exit 0; fi
 FWCFG=/sys/firmware/qemu_fw_cfg/by_name/opt/org.testcloud/fork/raw
 STATE=/var/lib/testcloud-fork
 NL='
@@ -72,12 +77,13 @@ keypart() {
 	set +f
 }
 
-# wait_gone PID: up to a second for a process we stopped to be gone. A zombie is gone: busybox
-# init reaps its orphans only once a second.
+# wait_gone PID: up to a second for a process we stopped to be gone. A zombie is gone (its
+# exe link is): busybox init reaps its orphans only once a second. Looked at often at first
+# (a test is a builtin, a sleep is a process), then every 20 ms.
 wait_gone() {
 	i=0
-	while st="" && read -r st 2>/dev/null <"/proc/$1/stat" && st=${st##*) } && [ "${st%% *}" != Z ] && [ $i -lt 50 ]; do
-		sleep 0.02
+	while [ -e "/proc/$1/exe" ] && [ $i -lt 1050 ]; do
+		[ $i -lt 1000 ] || sleep 0.02
 		i=$((i + 1))
 	done
 }
@@ -114,10 +120,18 @@ identity() {
 	read -r rtc </sys/class/rtc/rtc0/since_epoch 2>/dev/null && date -u -s "@$rtc" >/dev/null 2>&1
 
 	# Randomness: the kernel's generator is the template's until reseeded. A VM generation ID
-	# reseeds it where the kernel has vmgenid; mix in our seed and force a reseed anyway
-	# (RNDRESEEDCRNG), so every fork's /dev/urandom differs from the next read on.
+	# reseeds it where the kernel's vmgenid driver has the device; elsewhere mix in our seed
+	# and force a reseed (RNDRESEEDCRNG), so every fork's /dev/urandom differs from the next
+	# read on.
 	printf '%s' "$SEED" >/dev/urandom
-	command -v perl >/dev/null 2>&1 && perl -e 'open(my $f, "<", "/dev/urandom") && ioctl($f, 0x5207, 0)'
+	vmgenid=""
+	for d in /sys/bus/acpi/drivers/vmgenid/*:* /sys/bus/platform/drivers/vmgenid/*:*; do [ -e "$d" ] && vmgenid=$d; done
+	# (In the background: the network, last, waits for it.)
+	reseed=""
+	if [ -z "$vmgenid" ] && command -v perl >/dev/null 2>&1; then
+		perl -e 'open(my $f, "<", "/dev/urandom") or exit 1; ioctl($f, 0x5207, 0)' &
+		reseed=$!
+	fi
 
 	host_key
 
@@ -127,11 +141,10 @@ identity() {
 	echo "$HOST" >/etc/hostname
 	rename_host /etc/hosts "$oldhost" "$HOST"
 
-	# cloud-init: this is another instance, which on its next boot finds the same id in its seed.
+	# cloud-init: this is another instance, which on its next boot finds the same id in its
+	# seed (its directory is renamed once the network is up: no login waits for that).
 	if [ -d /var/lib/cloud/data ]; then
-		old="" && read -r old 2>/dev/null </var/lib/cloud/data/instance-id
-		[ -n "$old" ] && [ -d "/var/lib/cloud/instances/$old" ] && mv "/var/lib/cloud/instances/$old" "/var/lib/cloud/instances/$IID" &&
-			ln -sfn "/var/lib/cloud/instances/$IID" /var/lib/cloud/instance
+		read -r oldiid 2>/dev/null </var/lib/cloud/data/instance-id
 		echo "$IID" >/var/lib/cloud/data/instance-id
 	fi
 	[ -d /run/cloud-init ] && echo "$IID" >/run/cloud-init/.instance-id
@@ -143,6 +156,7 @@ identity() {
 	keypart "$OLDHOSTKEY" && old=$kp && keypart "$HOSTPUB"
 	for f in /root/.ssh/known_hosts /home/*/.ssh/known_hosts; do replace_in "$f" "$old" "$kp"; done
 
+	[ -z "$reseed" ] || wait "$reseed"
 	echo "$ID" >"$STATE/applied"
 	log "identity applied"
 }
@@ -162,13 +176,31 @@ find_nic() {
 }
 
 # The address testcloud gave, with its route and resolver (unless a resolver daemon owns
-# the file), then a gratuitous ARP: QEMU's user-mode network learns our MAC from it, and
-# sends at once the forwarded connections it holds back (up to a second) for an ARP answer.
+# the file), then announced.
 take_address() {
 	ip addr add "$ADDR" dev "$nic"
 	ip route add default via "$GW" dev "$nic"
 	[ -L /etc/resolv.conf ] || echo "nameserver $DNS" >/etc/resolv.conf
-	command -v arping >/dev/null 2>&1 && arping -U -c 1 -I "$nic" "${ADDR%/*}" >/dev/null 2>&1
+	announce
+}
+
+# A gratuitous ARP (or, without arping, an ARP request for the gateway): QEMU's user-mode
+# network learns our MAC from it and sends at once the forwarded connections it holds back
+# (up to a second) for an ARP answer, and those after them without asking.
+announce() {
+	if command -v arping >/dev/null 2>&1; then
+		arping -U -c 1 -I "$nic" "${ADDR%/*}" >/dev/null 2>&1
+	else
+		ping -c 1 -W 1 -I "$nic" "$GW" >/dev/null 2>&1 &
+	fi
+}
+
+# has_route NIC: whether NIC has its default route yet (/proc/net/route: "IFACE 00000000 ...").
+has_route() {
+	while read -r iface dest _; do
+		[ "$iface" = "$1" ] && [ "$dest" = 00000000 ] && return 0
+	done </proc/net/route
+	return 1
 }
 
 # Network, last: the address testcloud gave (user-mode networking, whose DHCP server always
@@ -184,6 +216,13 @@ network() {
 			printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nClientIdentifier=mac\n' "$MAC" >/etc/systemd/network/10-testcloud-fork.network
 		fi
 		networkctl reload
+		# networkd sets the address when it gets to it: announced once it is there.
+		i=0
+		while [ -n "$ADDR" ] && ! has_route "$nic" && [ $i -lt 150 ]; do
+			sleep 0.02
+			i=$((i + 1))
+		done
+		[ -z "$ADDR" ] || announce
 	elif [ -n "$nic" ] && command -v udhcpc >/dev/null 2>&1; then
 		# The template's client served the NIC that is gone (and may share its name): its
 		# lease is the template's, so it goes without a word, and at once.
@@ -208,10 +247,6 @@ network() {
 	echo "$ID" >"$STATE/network"
 	log "network on $nic"
 }
-
-# busybox uevent runs us for every kernel event: only a new VM generation or NIC counts.
-if [ -n "${ACTION:-}" ] && ! { [ "$ACTION" = change ] && [ "${NEW_VMGENID:-}" = 1 ]; } &&
-	! { [ "$ACTION" = add ] && [ "${SUBSYSTEM:-}" = net ]; }; then exit 0; fi
 
 [ -r "$FWCFG" ] || modprobe qemu_fw_cfg 2>/dev/null
 [ -r "$FWCFG" ] || exit 0
@@ -251,10 +286,12 @@ read -r applied 2>/dev/null <"$STATE/applied"
 read -r networked 2>/dev/null <"$STATE/network"
 [ "$networked" = "$ID" ] && exit 0
 
-rtc=""
+rtc="" oldiid=""
 [ "$applied" = "$ID" ] || identity
 network
 rm -f "$STATE/host_key"
+[ -n "$oldiid" ] && [ -d "/var/lib/cloud/instances/$oldiid" ] && mv "/var/lib/cloud/instances/$oldiid" "/var/lib/cloud/instances/$IID" &&
+	ln -sfn "/var/lib/cloud/instances/$IID" /var/lib/cloud/instance
 
 # Now to the millisecond: set the clock again at the RTC's next second (once identity ran).
 [ -n "$rtc" ] || exit 0

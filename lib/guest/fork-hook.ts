@@ -1,6 +1,9 @@
 import FORK_HOOK from "./fork-hook.sh" with { type: "text" };
 import type { CloudConfig } from "./user-data.ts";
 
+/** What the hook writes on the serial console once the fork's network is up (`log "network on …"`). */
+export const FORK_NETWORK_UP = "TESTCLOUD-FORK: network on";
+
 /** Where a template's seed installs the hook (lib/guest/fork-hook.sh) in the guest. */
 export const FORK_HOOK_PATH = "/usr/local/sbin/testcloud-fork";
 

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import { randomHex, renderForkIdentity } from "../guest/fork-identity.ts";
+import { FORK_NETWORK_UP } from "../guest/fork-hook.ts";
 import { run as defaultRun } from "../host/run.ts";
 import { domainTitle } from "../libvirt/domain-xml.ts";
 import { forkDomainXml } from "../libvirt/fork-domain-xml.ts";
@@ -19,6 +20,7 @@ import type { CreateResult } from "./create-instance.ts";
 import { unmarkCreating } from "./creation-lock.ts";
 import { describe } from "./describe.ts";
 import type { EventSink } from "./events.ts";
+import type { ReadyGate } from "./wait-ready.ts";
 import { randomName, validateName } from "./names.ts";
 import { instancePaths, readRecord, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { generationPaths, readTemplate, templatePaths, type GenerationPaths, type TemplateRecord } from "./template-state.ts";
@@ -75,7 +77,7 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
     ]);
     let ip: string | null = null;
     if (options.wait !== "none") {
-      ip = await waitUntilReady(conn, record, paths, options, timings, timed);
+      ip = await waitUntilReady(conn, record, paths, { ...options, gate: hookNetworkUp(paths) }, timings, timed);
       options.onEvent?.({ event: "ready", name, ip, ms: Math.round(performance.now() - started) });
     }
     unmarkCreating(paths.dir);
@@ -85,6 +87,19 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
     await rollback(conn, options, name, paths.dir, error);
     throw error;
   }
+}
+
+/**
+ * Until the hook says on the console that the fork's network is up, ssh is not tried: in
+ * user-mode networking QEMU holds a connection made before the guest has its address, and
+ * hands it (and every one made while it waited) to the guest seconds later, each an sshd
+ * fork in a slow guest. A guest without a serial console is tried after a few seconds.
+ */
+function hookNetworkUp(paths: InstancePaths): ReadyGate {
+  return {
+    open: async () => (await readFile(paths.consoleLog, "latin1").catch(() => "")).includes(FORK_NETWORK_UP),
+    withinMs: 8000,
+  };
 }
 
 /** The template, once the name is known to be free. */
