@@ -1,19 +1,16 @@
 #!/bin/sh
 # testcloud fork hook: installed by a template's seed, it gives a guest restored from the
 # template its own identity, then brings up the NIC testcloud plugs into the fork after the
-# restore (so nothing reaches the guest before the identity is in place).
-#
-# The identity is a QEMU fw_cfg file of the restored process (opt/org.testcloud/fork): the
-# fork's hostname, instance-id, MAC, machine-id, host key pair, user key, the template's
-# keys to replace, a random seed and, in user-mode networking, the address to take. The
-# template itself boots with a placeholder ("id=template").
+# restore (so nothing reaches the guest before the identity is in place). The identity is
+# a QEMU fw_cfg file (opt/org.testcloud/fork): hostname, instance-id, MAC, machine-id, host
+# key pair, user key, the template's keys to replace, a random seed and, in user-mode
+# networking, the address to take; the template boots with a placeholder ("id=template").
 # Runs from udev + systemd (testcloud-fork.service) or busybox `uevent` (no udev), on the
-# kernel's VM generation ID change (the kernels that send that uevent: at once on restore,
-# while the NIC is still being plugged) or on the NIC's PCI device being added (its network
-# interface comes a little later; the identity does not wait for it): POSIX sh, busybox
-# and coreutils alike. Only values testcloud checked reach it; none is evaluated.
-# Every process started costs tens of ms in an emulated guest, and the fork is not ready
-# before this is done: files are read and rewritten with the shell's own builtins.
+# VM generation ID change (where the kernel sends that uevent: at once on restore) or on
+# the NIC's PCI device being added (its interface comes a little later; the identity does
+# not wait for it): POSIX sh, busybox and coreutils alike. Only values testcloud checked
+# reach it; none is evaluated. Every process started costs tens of ms in an emulated
+# guest: files are read and rewritten with the shell's own builtins.
 set -u
 # busybox uevent runs us for every kernel event: only a new VM generation, PCI device or NIC
 # counts. Checked first, before the shell reads the rest of this file.
