@@ -74,9 +74,8 @@ keypart() {
 	set +f
 }
 
-# wait_gone PID: up to a second for a process we stopped to be gone. A zombie is gone (its
-# exe link is): busybox init reaps its orphans only once a second. Looked at often at first
-# (a test is a builtin, a sleep is a process), then every 20 ms.
+# wait_gone PID: up to a second for a process we stopped to be gone, zombies too (busybox init
+# reaps orphans once a second). Often at first (a test is a builtin, a sleep is a process).
 wait_gone() {
 	i=0
 	while [ -e "/proc/$1/exe" ] && [ $i -lt 1050 ]; do
@@ -182,8 +181,7 @@ take_address() {
 }
 
 # A gratuitous ARP (or, without arping, an ARP request for the gateway): QEMU's user-mode
-# network learns our MAC from it and sends at once the forwarded connections it holds back
-# (up to a second) for an ARP answer, and those after them without asking.
+# network learns our MAC from it and forwards connections to us without asking first.
 announce() {
 	if command -v arping >/dev/null 2>&1; then
 		arping -U -c 1 -I "$nic" "${ADDR%/*}" >/dev/null 2>&1
