@@ -1,6 +1,9 @@
 import FORK_HOOK from "./fork-hook.sh" with { type: "text" };
 import type { CloudConfig } from "./user-data.ts";
 
+/** What the hook writes on the serial console once the fork's network is up (`log "network on …"`). */
+export const FORK_NETWORK_UP = "TESTCLOUD-FORK: network on";
+
 /** Where a template's seed installs the hook (lib/guest/fork-hook.sh) in the guest. */
 export const FORK_HOOK_PATH = "/usr/local/sbin/testcloud-fork";
 
@@ -22,7 +25,9 @@ ExecStart=${FORK_HOOK_PATH}
 `;
 
 // Without systemd (busybox guests), busybox's uevent runs the hook for each kernel event.
-const START = `if [ -d /run/systemd/system ]; then systemctl daemon-reload && udevadm control --reload-rules; else setsid uevent ${FORK_HOOK_PATH} </dev/null >/dev/null 2>&1 & fi`;
+// The fw_cfg driver is loaded in the template (where udev does not load it), so that a
+// fork's hook finds its identity without a module load first.
+const START = `if [ -d /run/systemd/system ]; then systemctl daemon-reload && udevadm control --reload-rules; else modprobe qemu_fw_cfg 2>/dev/null; setsid uevent ${FORK_HOOK_PATH} </dev/null >/dev/null 2>&1 & fi`;
 
 /**
  * The cloud-config a template's seed adds to ours: the hook, and what runs it when the VM

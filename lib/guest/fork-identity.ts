@@ -24,6 +24,15 @@ export interface ForkIdentity {
   /** The template's host public key, replaced by the fork's wherever the guest pinned it. */
   oldHostKey: string;
   hostKey: KeyPair;
+  /** The address the hook gives the NIC itself instead of asking DHCP (user-mode networking). */
+  staticAddress?: StaticAddress;
+}
+
+/** An IPv4 address with its prefix length ("10.0.2.15/24"), its gateway and resolver. */
+export interface StaticAddress {
+  address: string;
+  gateway: string;
+  dns: string;
 }
 
 /**
@@ -47,6 +56,13 @@ export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Ar
           ["old_host_key", identity.oldHostKey.trim()],
           ["host_key_pub", identity.hostKey.publicKey.trim()],
           ["host_key", Buffer.from(identity.hostKey.privateKey).toString("base64")],
+          ...(identity.staticAddress
+            ? ([
+                ["address", identity.staticAddress.address],
+                ["gateway", identity.staticAddress.gateway],
+                ["dns", identity.staticAddress.dns],
+              ] as [string, string][])
+            : []),
         ];
   for (const [key, value] of fields) {
     if (!/^[\x20-\x7e]+$/.test(value)) throw new Error(`renderForkIdentity: ${key} must be one line of printable ASCII`);

@@ -8,7 +8,7 @@ import { removeInstance } from "./remove-instance.ts";
 import { deleteInstanceVolumes } from "./instance-volumes.ts";
 import type { InstancePaths, InstanceRecord, InstanceVolumes } from "./state.ts";
 import { waitCloudInit } from "./wait-instance.ts";
-import { waitReady } from "./wait-ready.ts";
+import { waitReady, type ReadyGate } from "./wait-ready.ts";
 
 // Steps `create` and `create --from` share.
 
@@ -72,6 +72,8 @@ export interface ReadyOptions {
   wait: "ssh" | "cloud-init" | "none";
   signal?: AbortSignal;
   run?: Runner;
+  /** See WaitOptions.gate. */
+  gate?: ReadyGate;
 }
 
 /** Waits for the first ssh login (and cloud-init, if asked), timing each; returns the address. */
@@ -89,6 +91,7 @@ export async function waitUntilReady(
       signal: options.signal,
       run: options.run,
       sshConnectTimeoutS: options.sshConnectTimeoutS,
+      gate: options.gate,
     }),
   );
   timings.bootToIp = ready.ipMs;

@@ -3,10 +3,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import { randomHex, renderForkIdentity } from "../guest/fork-identity.ts";
+import { FORK_NETWORK_UP } from "../guest/fork-hook.ts";
 import { run as defaultRun } from "../host/run.ts";
 import { domainTitle } from "../libvirt/domain-title.ts";
 import { forkDomainXml } from "../libvirt/fork-domain-xml.ts";
-import { qemuArgs } from "../libvirt/_qemu-args.ts";
+import { qemuArgs, USER_NET_ADDRESS } from "../libvirt/_qemu-args.ts";
 import type { DomainFiles } from "../libvirt/_types.ts";
 import { restoreDomain } from "../libvirt/restore-domain.ts";
 import { readSaveImage, renderSaveHead } from "../libvirt/save-image.ts";
@@ -19,10 +20,12 @@ import type { CreateResult } from "./create-instance.ts";
 import { unmarkCreating } from "./creation-lock.ts";
 import { describe } from "./describe.ts";
 import type { EventSink } from "./events.ts";
+import type { ReadyGate } from "./wait-ready.ts";
 import { randomName, validateName } from "./names.ts";
 import { instancePaths, readRecord, writeRecord, type InstancePaths, type InstanceRecord } from "./state.ts";
 import { generationPaths, readTemplate, templatePaths, type GenerationPaths, type TemplateRecord } from "./template-state.ts";
 import type { Runner } from "../host/run.ts";
+import { userMode } from "../machine/machine.ts";
 
 export interface ForkOptions {
   /** The template to fork. */
@@ -66,12 +69,15 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
       writeFile(paths.domainXml, domainXml(record, paths, options.dataDir)),
     ]);
     await timed("restore", () => restoreDomain(conn, { image: gen.save, ...head, fifo: join(paths.dir, "restore.fifo") }));
-    await timed("define", () => defineDomain(conn, paths.domainXml));
     await writeRecord(options.dataDir, record);
-    await timed("plug", () => plugFirstNic(conn, record.uuid, record.machine, template.nicPort, paths.dir));
+    // Neither needs the other; the guest waits for the NIC.
+    await settleAll([
+      timed("define", () => defineDomain(conn, paths.domainXml)),
+      timed("plug", () => plugFirstNic(conn, record.uuid, record.machine, template.nicPort, paths.dir)),
+    ]);
     let ip: string | null = null;
     if (options.wait !== "none") {
-      ip = await waitUntilReady(conn, record, paths, options, timings, timed);
+      ip = await waitUntilReady(conn, record, paths, { ...options, gate: hookNetworkUp(paths) }, timings, timed);
       options.onEvent?.({ event: "ready", name, ip, ms: Math.round(performance.now() - started) });
     }
     unmarkCreating(paths.dir);
@@ -81,6 +87,19 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
     await rollback(conn, options, name, paths.dir, error);
     throw error;
   }
+}
+
+/**
+ * Until the hook says on the console that the fork's network is up, ssh is not tried: in
+ * user-mode networking QEMU holds a connection made before the guest has its address, and
+ * hands it (and every one made while it waited) to the guest seconds later, each an sshd
+ * fork in a slow guest. A guest without a serial console is tried after a few seconds.
+ */
+function hookNetworkUp(paths: InstancePaths): ReadyGate {
+  return {
+    open: async () => (await readFile(paths.consoleLog, "latin1").catch(() => "")).includes(FORK_NETWORK_UP),
+    withinMs: 8000,
+  };
 }
 
 /** The template, once the name is known to be free. */
@@ -155,6 +174,8 @@ async function prepare(
     userKey: keys.key.publicKey,
     oldHostKey,
     hostKey: keys.hostKey,
+    // DHCP costs the guest a client and a script run (processes are slow under TCG) for an answer known here.
+    staticAddress: userMode(record.machine) ? USER_NET_ADDRESS : undefined,
   });
   // Holds the guest's private host key: owner-only, like an Ignition config.
   await writeFile(paths.forkIdentity, identity, { mode: 0o600 });

@@ -18,6 +18,17 @@ export interface WaitOptions {
   pollMs?: number;
   /** ssh's ConnectTimeout for each login attempt (the sshConnectTimeout setting; default 3 s). */
   sshConnectTimeoutS?: number;
+  /**
+   * What must hold before the first ssh attempt (a fork: its hook said that its network is
+   * up), asked each round for up to `withinMs`; then ssh is tried anyway.
+   */
+  gate?: ReadyGate;
+}
+
+/** See WaitOptions.gate. */
+export interface ReadyGate {
+  open: () => Promise<boolean>;
+  withinMs: number;
 }
 
 /** How often the domain's state is checked, so a crashed guest fails fast instead of timing out. */
@@ -47,6 +58,8 @@ export async function waitReady(
   let aliveCheckedAt = -Infinity;
   let silentTries = 0;
   let libvirtDown: LibvirtUnavailableError | null = null;
+  let gate = options.gate;
+  let trusted = false;
   for (;;) {
     let pause = pollMs;
     if (options.signal?.aborted) throw new InterruptedError(`Interrupted while ${phase}`);
@@ -66,7 +79,13 @@ export async function waitReady(
       if (!(error instanceof LibvirtUnavailableError)) throw error;
       libvirtDown = error;
     }
-    if (ip) {
+    if (ip && gate) {
+      // Opened by the guest's word, the gate stands for the banner check: the login goes first.
+      if (await gate.open()) trusted = true;
+      if (trusted || elapsed() >= gate.withinMs) gate = undefined;
+      else pause = pollMs / 4;
+    }
+    if (ip && !gate) {
       phase = "waiting for ssh";
       const target = sshTarget(record, paths, ip);
       // The in-process banner check is one local TCP connect: cheap enough to poll 4x as
@@ -77,13 +96,15 @@ export async function waitReady(
       // after 20 such tries in a row each may take 2 s, so a slow but live guest gets through.
       // On a libvirt network the handshake is the guest's own, so it proves sshd listens;
       // waiting for the greeting too would add a process start in the guest (slow under TCG).
-      // Behind a jump host the address is not ours to connect to: the login tries alone.
-      const banner = target.jump
+      // Behind a jump host the address is not ours to connect to: the login tries alone;
+      // so it does first when the guest said it is up (the gate).
+      const banner = target.jump || trusted
         ? "ssh"
         : await sshBanner(ip, target.port, {
             connectTimeoutMs: silentTries >= 20 ? 2000 : 100,
             connectIsEnough: !userMode(record.machine),
           });
+      trusted = false;
       silentTries = banner === "connect-timeout" ? silentTries + 1 : 0;
       if (banner !== "ssh") pause = banner === "connect-timeout" ? 0 : pollMs / 4;
       else if (await probeSsh(target, options.run, options.sshConnectTimeoutS)) return { ip, ipMs, sshMs: elapsed() };

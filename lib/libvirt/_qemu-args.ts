@@ -6,6 +6,11 @@ import type { DomainFiles } from "./_types.ts";
 export const USER_NIC_ID = "tcnic0";
 /** The id of the first user-mode NIC's network backend. */
 export const USER_NETDEV_ID = "tcnet0";
+/**
+ * What QEMU's user-mode network (its defaults, which we keep) gives its first DHCP client,
+ * and so every guest: a fork takes it without asking.
+ */
+export const USER_NET_ADDRESS = { address: "10.0.2.15/24", gateway: "10.0.2.2", dns: "10.0.2.3" } as const;
 
 /**
  * Devices libvirt 9 cannot describe, as QEMU arguments (`<qemu:commandline>`): the

@@ -70,3 +70,19 @@ export async function verbsOnFork(fork: any): Promise<void> {
   expect(after.stdout).not.toContain(bootId.trim());
   expect((await cli(["remove", "--force", name, "--json"])).json).toMatchObject({ name, removedDomain: true, removedFiles: true });
 }
+
+/**
+ * A fork in user-mode networking (of a template made on a libvirt network) takes QEMU's one
+ * address without DHCP: it is ready, named, and has its route and resolver.
+ */
+export async function userModeFork(template: string, prefix: string): Promise<void> {
+  const name = uniqueName(prefix);
+  const made = await cli(["create", "--from", template, "--name", name, "--network", "user", "--timeout", "300", "--json"]);
+  expect({ exitCode: made.exitCode, error: made.json?.error }).toEqual({ exitCode: 0, error: undefined });
+  const inside = await cli(["ssh", name, "--", "hostname; ip -4 addr show; ip route; cat /etc/resolv.conf; resolvectl dns 2>/dev/null; true"]);
+  expect(inside.stdout.split("\n")[0]).toBe(name);
+  expect(inside.stdout).toContain("inet 10.0.2.15/24");
+  expect(inside.stdout).toMatch(/default via 10\.0\.2\.2/);
+  expect(inside.stdout).toMatch(/10\.0\.2\.3/);
+  expect((await cli(["remove", "--force", name, "--json"])).exitCode).toBe(0);
+}

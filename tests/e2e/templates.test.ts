@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { truncateSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cli, leftBehind, testImage, uniqueName, virsh } from "./_env.ts";
-import { expectDistinct, forkMany, makeTemplate, verbsOnFork } from "./_fork-scenario.ts";
+import { expectDistinct, forkMany, makeTemplate, userModeFork, verbsOnFork } from "./_fork-scenario.ts";
 
 describe("templates of the tiny image", () => {
   test("four forks at once are four machines; every verb works on a fork; the template stays while forks use it", async () => {
@@ -12,6 +12,7 @@ describe("templates of the tiny image", () => {
 
     const forks = await forkMany("tiny", "fork", 4);
     await expectDistinct(forks);
+    await userModeFork("tiny", "ufork");
     const listed = await cli(["template", "list", "--json"]);
     expect(listed.json).toEqual([expect.objectContaining({ name: "tiny", forks: forks.map((f) => f.name).sort() })]);
 

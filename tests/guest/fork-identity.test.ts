@@ -36,6 +36,16 @@ describe("renderForkIdentity", () => {
     expect(new TextDecoder().decode(renderForkIdentity("template"))).toStartWith("testcloud-fork 1\nid=template\nend\n");
   });
 
+  test("gives the static address, gateway and resolver only when there is one", () => {
+    const text = new TextDecoder().decode(renderForkIdentity(identity({ staticAddress: { address: "10.0.2.15/24", gateway: "10.0.2.2", dns: "10.0.2.3" } })));
+    const lines = text.trimEnd().split("\n");
+    expect(lines).toContain("address=10.0.2.15/24");
+    expect(lines).toContain("gateway=10.0.2.2");
+    expect(lines).toContain("dns=10.0.2.3");
+    expect(lines.at(-1)).toBe("end");
+    expect(new TextDecoder().decode(renderForkIdentity(identity()))).not.toContain("address=");
+  });
+
   test("refuses a value that is not one line of printable ASCII: nothing may add a line of its own", () => {
     expect(() => renderForkIdentity(identity({ hostname: "web1\nhost_key=x" }))).toThrow(/hostname/);
     expect(() => renderForkIdentity(identity({ hostname: "" }))).toThrow(/hostname/);
