@@ -6,6 +6,7 @@ import { ensureDataDir } from "../host/data-dir.ts";
 import { fetchImage } from "../image/fetch-image.ts";
 import { makeOverlay } from "../image/make-overlay.ts";
 import { renderForkIdentity } from "../guest/fork-identity.ts";
+import { forkHookConfig } from "../guest/fork-hook.ts";
 import { seedPasswordHash } from "../guest/build-seed-files.ts";
 import { destroyDomain, connect, domainStateByUuid, type Virsh } from "../libvirt/virsh.ts";
 import { createDomain, saveDomain } from "../libvirt/virsh-save.ts";
@@ -52,7 +53,9 @@ export async function createTemplate(options: TemplateOptions): Promise<Template
     if (inputs.ignition !== undefined || /coreos|rhcos/i.test(image.source)) {
       throw new UsageError("Templates need a cloud-init (NoCloud) image: Ignition guests cannot be forked");
     }
-    const key = templateKey({ digest: image.digest, machine, user: options.user, inputs, password: options.provisioning?.password, wait: "cloud-init", uri: options.uri });
+    const password = options.provisioning?.password;
+    const forkHook = JSON.stringify(forkHookConfig());
+    const key = templateKey({ digest: image.digest, machine, user: options.user, inputs, password, wait: "cloud-init", uri: options.uri, forkHook });
     const current = readTemplate(options.dataDir, name);
     if (current?.key === key) return { ...describeTemplate(options.dataDir, current), reused: true, timings };
     const generation = `${key.slice(0, 12)}-${Date.now().toString(36)}`;

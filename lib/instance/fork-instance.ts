@@ -56,11 +56,14 @@ export async function forkInstance(options: ForkOptions): Promise<CreateResult> 
   const timings: Timings = {};
   const timed = phaseTimer(timings, options.signal, options.onEvent);
   const started = performance.now();
-  const template = await timed("check", () => checkFork(conn, name, options));
-  const gen = generationPaths(join(templatePaths(options.dataDir, template.name).dir, template.generation));
+  await timed("check", () => checkFork(conn, name, options));
   const paths = instancePaths(options.dataDir, name);
   await claimDirectory(paths.dir, name);
   try {
+    // Read again once claimed: from now on no prune or `template remove` takes the generation
+    // (they wait for creates in progress), and a rebuild in between is the one to use.
+    const template = readCurrentTemplate(options);
+    const gen = generationPaths(join(templatePaths(options.dataDir, template.name).dir, template.generation));
     const record = forkRecord(name, template, gen.dir, options);
     await allocateNics(record.machine, options.dataDir);
     const keys = makeKeys(record);
@@ -102,19 +105,18 @@ function hookNetworkUp(paths: InstancePaths): ReadyGate {
   };
 }
 
-/** The template, once the name is known to be free. */
-async function checkFork(conn: Virsh, name: string, options: ForkOptions): Promise<TemplateRecord> {
-  validateName(options.from, "template");
-  const template = readTemplate(options.dataDir, options.from);
-  if (!template) {
-    throw new NotFoundError(`Template not found: "${options.from}"`, {
-      code: "E_TEMPLATE_NOT_FOUND",
-      hint: `testcloud template create ${options.from} IMAGE`,
-    });
-  }
+/** That the template exists and the name is free, before anything is made. */
+async function checkFork(conn: Virsh, name: string, options: ForkOptions): Promise<void> {
+  readCurrentTemplate(options);
   const [state, record] = await Promise.all([domainState(conn, name), readRecord(options.dataDir, name)]);
   if (state || record) throw new AlreadyExistsError(`Instance already exists: "${name}"`, { hint: `testcloud remove ${name}` });
-  return template;
+}
+
+function readCurrentTemplate(options: ForkOptions): TemplateRecord {
+  validateName(options.from, "template");
+  const template = readTemplate(options.dataDir, options.from);
+  if (template) return template;
+  throw new NotFoundError(`Template not found: "${options.from}"`, { code: "E_TEMPLATE_NOT_FOUND", hint: `testcloud template create ${options.from} IMAGE` });
 }
 
 function forkRecord(name: string, template: TemplateRecord, dir: string, options: ForkOptions): InstanceRecord {

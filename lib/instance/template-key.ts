@@ -13,17 +13,20 @@ export interface TemplateInputs {
   password?: string;
   wait: "ssh" | "cloud-init";
   uri: string;
+  /** What the template's seed installs to fork it (the hook, its udev rule and unit): a testcloud with another hook makes another template. */
+  forkHook: string;
 }
 
 /** sha256 (hex) of a template's inputs, in a canonical JSON form (keys sorted at every depth). */
 export function templateKey(inputs: TemplateInputs): string {
-  const { password, machine, ...rest } = inputs;
+  const { password, machine, forkHook, ...rest } = inputs;
   const canonical = {
     ...rest,
     // Given at create, different for every template: not what the template is made from.
     machine: { ...machine, nics: machine.nics.map(({ network }) => ({ network })) },
     // The password counts, as its hash: the plain text is kept nowhere.
     password: password === undefined ? null : createHash("sha256").update(password).digest("hex"),
+    forkHook: createHash("sha256").update(forkHook).digest("hex"),
   };
   return createHash("sha256").update(stableJson(canonical)).digest("hex");
 }

@@ -3,7 +3,7 @@ import { templateKey, type TemplateInputs } from "../../lib/instance/template-ke
 import { testMachine } from "../_machine.ts";
 
 function inputs(over: Partial<TemplateInputs> = {}): TemplateInputs {
-  return { digest: "a".repeat(64), machine: testMachine(), user: "cloud-user", inputs: { metaData: {}, sshKeys: [] }, wait: "cloud-init", uri: "qemu:///system", ...over };
+  return { digest: "a".repeat(64), machine: testMachine(), user: "cloud-user", inputs: { metaData: {}, sshKeys: [] }, wait: "cloud-init", uri: "qemu:///system", forkHook: "#!/bin/sh\n", ...over };
 }
 
 describe("templateKey", () => {
@@ -14,7 +14,7 @@ describe("templateKey", () => {
     expect(templateKey(a)).toBe(templateKey(b));
   });
 
-  test("changes with the image digest, the machine, the provisioning inputs and the password", () => {
+  test("changes with the image digest, the machine, the provisioning inputs, the password and the fork hook", () => {
     const base = templateKey(inputs());
     const machine = testMachine();
     machine.memoryMiB += 1;
@@ -24,6 +24,7 @@ describe("templateKey", () => {
       inputs({ inputs: { metaData: {}, sshKeys: ["ssh-ed25519 AAAA x"] } }),
       inputs({ password: "secret" }),
       inputs({ user: "other" }),
+      inputs({ forkHook: "#!/bin/sh\n# another testcloud's hook\n" }),
     ]) {
       expect(templateKey(other)).not.toBe(base);
     }
