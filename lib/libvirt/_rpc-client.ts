@@ -39,8 +39,18 @@ export class RpcTimeoutError extends ProtocolError {
   override name = "RpcTimeoutError";
 }
 
+/** How one call differs from a read-only query of libvirt's main program. */
+export interface CallOptions {
+  /** The RPC program (PROGRAM, or QEMU_PROGRAM for the monitor passthrough). */
+  program?: number;
+  /** How long the daemon may stay silent while this call is in flight: a restore answers when done. */
+  replyMs?: number;
+}
+
 interface Pending {
   procedure: number;
+  program: number;
+  replyMs: number;
   resolve: (body: XdrReader) => void;
   reject: (error: Error) => void;
 }
@@ -79,17 +89,16 @@ export class RpcClient {
   }
 
   /** Sends one call; resolves with the reply body, rejects with RemoteError or ProtocolError. */
-  call(procedure: number, args?: Uint8Array): Promise<XdrReader> {
+  call(procedure: number, args?: Uint8Array, options: CallOptions = {}): Promise<XdrReader> {
     if (this.failure) return Promise.reject(this.failure);
     const { promise, resolve, reject } = Promise.withResolvers<XdrReader>();
     this.serial = (this.serial + 1) >>> 0;
-    this.pending.set(this.serial, { procedure, resolve, reject });
-    if (this.pending.size === 1) {
-      this.socket!.ref();
-      this.watch();
-    }
+    const program = options.program ?? PROGRAM;
+    this.pending.set(this.serial, { procedure, program, replyMs: options.replyMs ?? this.replyMs, resolve, reject });
+    if (this.pending.size === 1) this.socket!.ref();
+    this.watch();
     // Calls made in the same tick leave in one write.
-    if (this.outbox.push(encodeCall(procedure, this.serial, args)) === 1) queueMicrotask(() => this.flush());
+    if (this.outbox.push(encodeCall(procedure, this.serial, args, program)) === 1) queueMicrotask(() => this.flush());
     return promise;
   }
 
@@ -106,8 +115,11 @@ export class RpcClient {
   /** (Re)starts the wait for the daemon's next byte; each byte received restarts it. */
   private watch(): void {
     clearTimeout(this.silence);
-    const timeout = () => this.fail(new RpcTimeoutError(`libvirt sent nothing for ${this.replyMs} ms while a call was in flight`));
-    this.silence = setTimeout(timeout, this.replyMs);
+    // The most patient call in flight sets the wait: a silent daemon may be working on it.
+    let ms = 0;
+    for (const call of this.pending.values()) ms = Math.max(ms, call.replyMs);
+    const timeout = () => this.fail(new RpcTimeoutError(`libvirt sent nothing for ${ms} ms while a call was in flight`));
+    this.silence = setTimeout(timeout, ms);
   }
 
   private flush(): void {
@@ -131,9 +143,9 @@ export class RpcClient {
   private dispatch(packet: Uint8Array): void {
     const { header, body } = decodePacket(packet);
     // Keepalive pings (program 0x6b656570) and events are not replies to us.
-    if (header.program !== PROGRAM || header.type !== REPLY) return;
+    if (header.type !== REPLY) return;
     const call = this.pending.get(header.serial);
-    if (!call) return;
+    if (!call || header.program !== call.program) return;
     this.settle(header.serial);
     if (header.version !== VERSION || header.procedure !== call.procedure) {
       call.reject(new ProtocolError(`Reply does not match call ${call.procedure}: ${JSON.stringify(header)}`));

@@ -4,6 +4,8 @@
  * Every read is bounds-checked: a short or malformed reply is a ProtocolError.
  */
 export const PROGRAM = 0x20008086;
+/** libvirt-qemu's program (src/remote/qemu_protocol.x): the QEMU monitor passthrough. */
+export const QEMU_PROGRAM = 0x20008087;
 export const VERSION = 1;
 export const HEADER = 28; // length word + program, version, procedure, type, serial, status
 const MAX_STRING = 4 * 1024 * 1024; // REMOTE_STRING_MAX of libvirt 9
@@ -16,11 +18,14 @@ export const ERROR = 1;
 /** Procedure numbers of remote_protocol.x that the fast path uses. */
 export const Proc = {
   connectOpen: 1,
+  domainDefineXml: 11,
   domainLookupByName: 23,
   domainLookupByUuid: 24,
   networkLookupByName: 46,
+  domainRestore: 54,
   authList: 66,
   networkIsActive: 152,
+  domainAttachDeviceFlags: 160,
   domainGetState: 212,
   domainGetMetadata: 265,
   connectListAllDomains: 273,
@@ -205,8 +210,8 @@ export interface Header {
 }
 
 /** One CALL packet: length word, header, then the XDR arguments. */
-export function encodeCall(procedure: number, serial: number, args: Uint8Array = new Uint8Array()): Uint8Array {
-  const head = new XdrWriter().uint(HEADER + args.length).uint(PROGRAM).uint(VERSION).int(procedure);
+export function encodeCall(procedure: number, serial: number, args: Uint8Array = new Uint8Array(), program = PROGRAM): Uint8Array {
+  const head = new XdrWriter().uint(HEADER + args.length).uint(program).uint(VERSION).int(procedure);
   const packet = new Uint8Array(HEADER + args.length);
   packet.set(head.int(CALL).uint(serial).int(OK).bytes());
   packet.set(args, HEADER);

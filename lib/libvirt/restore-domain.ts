@@ -1,6 +1,10 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { open, rm } from "node:fs/promises";
-import { virsh, type Virsh } from "./virsh.ts";
+import { restoreDomainFrom } from "./virsh-save.ts";
+import type { Virsh } from "./virsh.ts";
+
+// libvirt answers a restore once the guest runs again: seconds, minutes for a large guest under emulation.
+const RESTORE_TIMEOUT_MS = 600_000;
 
 export interface RestoreOptions {
   /** The save image whose migration stream the new domain resumes from. */
@@ -22,7 +26,7 @@ export interface RestoreOptions {
 export async function restoreDomain(conn: Virsh, options: RestoreOptions): Promise<void> {
   await conn.run(["mkfifo", "-m", "600", options.fifo]);
   try {
-    const restoring = virsh(conn, ["restore", options.fifo]);
+    const restoring = restoreDomainFrom(conn, options.fifo, RESTORE_TIMEOUT_MS);
     const feeding = feed(options).then(
       () => null,
       (error: unknown) => error,

@@ -115,7 +115,8 @@ async function domainStateOf(client: RpcClient, dom: DomainRef): Promise<string 
   return state === null ? null : stateName(state);
 }
 
-async function lookupByUuid(client: RpcClient, uuid: string): Promise<DomainRef | null> {
+/** The domain with this UUID as the daemon names it; null when there is none. */
+export async function lookupByUuid(client: RpcClient, uuid: string): Promise<DomainRef | null> {
   return ask(client, ErrorCode.noDomain, Proc.domainLookupByUuid, new XdrWriter().opaque(uuidBytes(uuid)), (b) => b.domain());
 }
 

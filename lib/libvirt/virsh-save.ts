@@ -1,5 +1,6 @@
 import { checkUuid } from "./_uuid.ts";
-import { virsh, type Virsh } from "./virsh.ts";
+import { attachDeviceLiveRpc, restoreRpc } from "./_rpc-changes.ts";
+import { virsh, viaRpcChange, type Virsh } from "./virsh.ts";
 
 // The virsh verbs templates and forks use. Like every verb that changes a domain, they
 // name it by the UUID in our record.
@@ -14,9 +15,18 @@ export async function saveDomain(conn: Virsh, uuid: string, path: string): Promi
   await virsh(conn, ["save", checkUuid(uuid), path]);
 }
 
+/** Restores the domain of a save image (or a FIFO that gives one); waits up to `timeoutMs` for libvirt. */
+export async function restoreDomainFrom(conn: Virsh, path: string, timeoutMs: number): Promise<void> {
+  const args = ["restore", path];
+  const done = await viaRpcChange(conn, args, (c) => restoreRpc(c, path, timeoutMs).then(() => true));
+  if (!done) await virsh(conn, args);
+}
+
 /** Hot-plugs the device described in an XML file into the running domain (not its definition). */
 export async function attachDevice(conn: Virsh, uuid: string, xmlPath: string): Promise<void> {
-  await virsh(conn, ["attach-device", checkUuid(uuid), xmlPath, "--live"]);
+  const args = ["attach-device", checkUuid(uuid), xmlPath, "--live"];
+  const done = await viaRpcChange(conn, args, async (c) => attachDeviceLiveRpc(c, uuid, await Bun.file(xmlPath).text()).then(() => true));
+  if (!done) await virsh(conn, args);
 }
 
 /**

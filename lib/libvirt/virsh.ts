@@ -1,4 +1,4 @@
-import { LibvirtUnavailableError, NotFoundError, ToolError } from "../errors.ts";
+import { LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../errors.ts";
 import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
 import { parseInstanceDir } from "./_instance-dir.ts";
 import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
@@ -12,6 +12,8 @@ import {
   networkActiveRpc,
   networkLeasesRpc,
 } from "./rpc.ts";
+import { defineXmlRpc, monitorCommandRpc } from "./_rpc-changes.ts";
+import { RemoteError } from "./_xdr.ts";
 
 /** One connection to libvirt: `virsh -c URI`, or libvirtd's RPC socket for read-only queries. */
 export interface Virsh {
@@ -67,6 +69,29 @@ async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>):
     if (error instanceof RpcTimeoutError) clients.set(conn, Promise.resolve(null));
     else clients.delete(conn);
     return undefined;
+  }
+}
+
+/**
+ * Makes a change over RPC. Undefined means "ask virsh": there is no RPC connection, so
+ * nothing was sent. Once sent, a failure is final (the change may have happened): the
+ * daemon's error becomes the error virsh's message would have given.
+ */
+export async function viaRpcChange<T>(conn: Virsh, args: string[], change: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
+  const open = () => viaRpc(conn, async (c) => c);
+  let client = await open();
+  // A connection that broke since (a change that failed) is opened again: it sent nothing of this one.
+  if (client?.closed) {
+    clients.delete(conn);
+    client = await open();
+  }
+  if (!client || client.closed) return undefined;
+  try {
+    return await change(client);
+  } catch (error) {
+    if (error instanceof RpcTimeoutError) throw new TimeoutError(`libvirt did not finish "virsh ${args[0]}": ${error.message}`);
+    const message = error instanceof RemoteError ? error.message : `Cannot recv data: ${(error as Error).message}`;
+    failed(conn, args, { argv: ["virsh", "-q", "-c", conn.uri, ...args], exitCode: 1, stdout: "", stderr: `error: ${message}` });
   }
 }
 
@@ -189,7 +214,9 @@ export async function domainOwner(conn: Virsh, uuid: string, namespace: string):
 
 /** Defines a persistent domain from an XML file. */
 export async function defineDomain(conn: Virsh, xmlPath: string): Promise<void> {
-  await virsh(conn, ["define", xmlPath]);
+  const args = ["define", xmlPath];
+  const done = await viaRpcChange(conn, args, async (c) => defineXmlRpc(c, await Bun.file(xmlPath).text()).then(() => true));
+  if (!done) await virsh(conn, args);
 }
 
 // The verbs below change a domain: callers name it by the UUID in their record (virsh
@@ -260,5 +287,7 @@ export async function attachConsole(conn: Virsh, uuid: string): Promise<number> 
  * such as hostfwd_add). QEMU answers errors as text, not a status: any output is one.
  */
 export async function monitorCommand(conn: Virsh, uuid: string, command: string): Promise<string> {
-  return (await virsh(conn, ["qemu-monitor-command", uuid, "--hmp", command])).stdout.trim();
+  const args = ["qemu-monitor-command", uuid, "--hmp", command];
+  const output = await viaRpcChange(conn, args, (c) => monitorCommandRpc(c, uuid, command));
+  return (output ?? (await virsh(conn, args)).stdout).trim();
 }

@@ -36,9 +36,9 @@ export function errorBody(code: number, message: string): Uint8Array {
 }
 
 /** What the handler answers: a reply body, an error reply, raw bytes, or hanging up. */
-export type Answer = Uint8Array | { error: number; message?: string } | { raw: Uint8Array } | "hang up" | "silence";
+export type Answer = Uint8Array | { error: number; message?: string } | { raw: Uint8Array } | "hang up" | "silence" | { delayMs: number; answer: Answer };
 
-export type Handler = (proc: number, args: XdrReader, connection: number) => Answer | undefined;
+export type Handler = (proc: number, args: XdrReader, connection: number, program?: number) => Answer | undefined;
 
 /** A domain of `healthy`: its state, title and our metadata element as libvirt returns it (null: none). */
 export type FakeDomain = DomainRef & { state: number; title: string | null; element?: string | null };
@@ -86,6 +86,8 @@ export interface FakeDaemon {
   path: string;
   /** Procedures received, in order. */
   calls: number[];
+  /** The program of each call in `calls`. */
+  programs: number[];
   connections: number;
   /** Writes raw bytes to the newest connection, as if the daemon sent them on its own. */
   send(bytes: Uint8Array): void;
@@ -106,6 +108,7 @@ export function fakeLibvirtd(dir: string, handler: Handler): FakeDaemon {
   const fake: FakeDaemon = {
     path,
     calls: [],
+    programs: [],
     connections: 0,
     send: (bytes) => void (newest && write(newest, bytes)),
     stop: () => server.stop(true),
@@ -122,13 +125,14 @@ export function fakeLibvirtd(dir: string, handler: Handler): FakeDaemon {
         for (const p of socket.data.splitter.push(chunk)) {
           const { header, body } = decodePacket(p);
           fake.calls.push(header.procedure);
+          fake.programs.push(header.program);
           let reply: Answer | undefined;
           try {
-            reply = handler(header.procedure, body, socket.data.id);
+            reply = handler(header.procedure, body, socket.data.id, header.program);
           } catch (error) {
             reply = { error: 1, message: `fake libvirtd: ${error}` }; // a bug in a test's handler, not a hang
           }
-          answer(socket, header.procedure, header.serial, reply);
+          answer(socket, header, reply);
         }
       },
     },
@@ -150,11 +154,14 @@ function write(socket: Socket<Connection>, bytes?: Uint8Array): void {
   }
 }
 
-function answer(socket: Socket<Connection>, proc: number, serial: number, reply: Answer | undefined): void {
+/** Replies to the call with `header` (in its program), now or after a delay. */
+function answer(socket: Socket<Connection>, header: { procedure: number; serial: number; program: number }, reply: Answer | undefined): void {
+  const { procedure: proc, serial, program } = header;
   if (reply === "silence") return;
   if (reply === "hang up") return void socket.end();
   if (reply === undefined) reply = { error: 3, message: "this function is not supported by the fake" };
-  if (reply instanceof Uint8Array) write(socket, packet(proc, serial, reply));
+  if (reply instanceof Uint8Array) write(socket, packet(proc, serial, reply, { program }));
+  else if ("delayMs" in reply) setTimeout(() => answer(socket, header, reply.answer), reply.delayMs);
   else if ("raw" in reply) write(socket, reply.raw);
-  else write(socket, packet(proc, serial, errorBody(reply.error, reply.message ?? "error"), { status: 1 }));
+  else write(socket, packet(proc, serial, errorBody(reply.error, reply.message ?? "error"), { status: 1, program }));
 }
