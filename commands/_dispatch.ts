@@ -5,7 +5,7 @@ import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts
 import { loadConfig } from "../lib/host/config.ts";
 import { hostUri } from "../lib/host/hosts.ts";
 import { UsageError } from "../lib/errors.ts";
-import { checkDataDir } from "../lib/host/data-dir.ts";
+import { checkDataDir } from "../lib/host/check-data-dir.ts";
 import { globalArgs, setGlobals } from "./_action.ts";
 import { aliases, commands } from "./registry.ts";
 
@@ -47,8 +47,8 @@ async function configure(globals: Globals, verb: string | undefined): Promise<vo
   // `config` shows the settings even when the data dir they name is unusable; the
   // completion script reads nothing from it.
   if (verb !== "config" && verb !== "completion") {
-    checkDataDir(globals.dataDir);
-    checkDataDir(globals.imageDir, undefined, "image");
+    await checkDataDir(globals.dataDir);
+    await checkDataDir(globals.imageDir, undefined, "image");
   }
 }
 

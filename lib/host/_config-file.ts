@@ -1,5 +1,4 @@
-// One config file: whether it is safe to read, and the settings layer it holds.
-import { lstatSync, readFileSync, statSync } from "node:fs";
+// One config file's text as a settings layer (read-config-file.ts reads it, when safe).
 import { UsageError } from "../errors.ts";
 import { checkUrl, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
 import { DEFAULT_BASE_URLS } from "./base-urls.ts";
@@ -14,30 +13,8 @@ export interface Layer {
   values: Partial<Settings>;
 }
 
-/**
- * Why a config file must not be read, or null. Run as root, a file another user can
- * write would let them choose what testcloud runs and where it writes.
- */
-export function unsafeConfigFile(path: string, uid: number): string | null {
-  const link = lstatSync(path, { throwIfNoEntry: false });
-  const file = link && statSync(path, { throwIfNoEntry: false });
-  if (!link || !file) return null;
-  for (const stat of [link, file]) {
-    if (stat.uid !== uid && stat.uid !== 0) return `owned by uid ${stat.uid}, not by you or root`;
-  }
-  if (file.mode & 0o022) return `writable by others (mode ${(file.mode & 0o777).toString(8).padStart(4, "0")})`;
-  return null;
-}
-
-export async function fileLayer(path: string): Promise<Layer | null> {
-  let text: string;
-  try {
-    // Sync: a missing file (the usual case) costs ~0.3 ms this way, ~3 ms through Bun.file, at every start.
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw configError(`Cannot read config: "${path}": ${(error as Error).message}`);
-  }
+/** The settings `text`, the config file at `path`, holds; a bad key or value is a UsageError naming the file. */
+export function fileLayer(path: string, text: string): Layer {
   let doc: Record<string, unknown>;
   try {
     doc = Bun.TOML.parse(text) as Record<string, unknown>;

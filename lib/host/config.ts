@@ -12,12 +12,13 @@ import { isAbsolute, join, resolve } from "node:path";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_MAX_IMAGE_SIZE, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
-import { fileLayer, setChecked, unsafeConfigFile, type Layer, type Origin } from "./_config-file.ts";
+import { fileLayer, setChecked, type Layer, type Origin } from "./_config-file.ts";
 import { baseUrlsFromEnv, DEFAULT_BASE_URLS } from "./base-urls.ts";
+import { nothingAt } from "./nothing-at.ts";
 import { dataDir, imagesDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
-export { unsafeConfigFile, type Layer, type Origin } from "./_config-file.ts";
+export type { Layer, Origin } from "./_config-file.ts";
 
 /** Effective settings, the origin of each (table entries as "baseUrls.HOST"), and the layers they came from. */
 export interface LoadedConfig {
@@ -49,10 +50,12 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const layers = defaultLayers(env, uid);
   const warnings: string[] = [];
   for (const path of options.files ?? configFiles(env)) {
-    const unsafe = unsafeConfigFile(path, uid);
-    if (unsafe) warnings.push(`Ignoring config file "${path}": ${unsafe}`);
-    const layer = unsafe ? null : await fileLayer(path);
-    if (layer) layers.push(layer);
+    // No file, the usual case, is known without loading node:fs (read-config-file.ts needs it).
+    if (nothingAt(path)) continue;
+    const { readConfigFile } = await import("./read-config-file.ts");
+    const read = readConfigFile(path, uid);
+    if (read && "unsafe" in read) warnings.push(`Ignoring config file "${path}": ${read.unsafe}`);
+    else if (read) layers.push(fileLayer(path, read.text));
   }
   layers.push(...envLayers(env, cwd), ...flagLayers(options.flags ?? {}, cwd));
   return { ...resolveLayers(layers), warnings };

@@ -10,9 +10,10 @@ export type DirKind = "data" | "image";
  * Checks a data dir (or the image cache, `kind` "image") before anything in it is read or
  * trusted: it must be a directory that only its owner (this user or root) can write. Another
  * user who can write it could plant instance records, keys or images. A missing dir is fine
- * (nothing to read).
+ * (nothing to read). Commands call checkDataDir (check-data-dir.ts), which skips node:fs
+ * when there is no dir.
  */
-export function checkDataDir(dataDir: string, uid = process.getuid?.() ?? 0, kind: DirKind = "data"): void {
+export function checkDataDirSync(dataDir: string, uid = process.getuid?.() ?? 0, kind: DirKind = "data"): void {
   let stat;
   try {
     stat = statSync(dataDir, { throwIfNoEntry: false });
@@ -35,8 +36,8 @@ export function checkDataDir(dataDir: string, uid = process.getuid?.() ?? 0, kin
  */
 export function ensureDataDir(dataDir: string, imageDir = imagesDir(dataDir)): void {
   const ownCache = imageDir === imagesDir(dataDir);
-  checkDataDir(dataDir);
-  if (!ownCache) checkDataDir(imageDir, undefined, "image");
+  checkDataDirSync(dataDir);
+  if (!ownCache) checkDataDirSync(imageDir, undefined, "image");
   const dirs: [string, DirKind, boolean][] = [
     // [dir, kind, ours: its mode is set every time]. The data dir and an image dir of the
     // user's choosing only when we made them: they may be the user's.

@@ -4,7 +4,7 @@ import { METADATA_NS } from "../libvirt/domain-xml.ts";
 import { domainTitle } from "../libvirt/domain-title.ts";
 import { destroyDomain, domainOwner, listDomainSummaries, undefineDomain, type Virsh } from "../libvirt/virsh.ts";
 import { cleanTemplateBuilds } from "./clean-template-builds.ts";
-import { creationInProgress, creationMarked } from "./creation-lock.ts";
+import { creationInProgress, creationMarked } from "./creation-in-progress.ts";
 import { ourDomain } from "./our-domain.ts";
 import { hostPoolFor } from "./host-pool.ts";
 import { deleteInstanceVolumes, instanceVolumes } from "./instance-volumes.ts";
@@ -30,11 +30,11 @@ export async function cleanInstances(conn: Virsh, dataDir: string, imageDir: str
   const cleaned: Cleaned[] = [];
   for (const name of names) {
     const { dir } = instancePaths(dataDir, name);
-    if (creationInProgress(dir)) continue;
+    if (await creationInProgress(dir)) continue;
     const record = await readRecord(dataDir, name);
     if (record && record.uri !== conn.uri) continue;
     // A creation mark whose process is dead: the create was killed before it finished.
-    const unfinished = !record || creationMarked(dir);
+    const unfinished = !record || (await creationMarked(dir));
     const domain = await ourDomain(conn, dir, { record, name, domains });
     if (domain && !unfinished) continue;
     if (domain) await removeDomain(conn, domain.uuid, domain.state);

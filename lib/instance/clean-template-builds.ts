@@ -3,7 +3,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { METADATA_NS } from "../libvirt/domain-xml.ts";
 import { destroyDomain, domainOwner, type Virsh } from "../libvirt/virsh.ts";
-import { creationInProgress, creationMarked, markCreating, unmarkCreating } from "./creation-lock.ts";
+import { creationInProgress, creationMarked } from "./creation-in-progress.ts";
+import { markCreating, unmarkCreating } from "./creation-lock.ts";
 import { generationDirs, templatePaths, templateNames } from "./template-state.ts";
 
 const BUILD = "build.json";
@@ -37,7 +38,7 @@ export async function cleanTemplateBuilds(conn: Virsh, dataDir: string): Promise
   for (const name of templateNames(dataDir)) {
     const before = cleaned.length;
     for (const dir of generationDirs(dataDir, name)) {
-      if (!creationMarked(dir) || creationInProgress(dir)) continue;
+      if (!(await creationMarked(dir)) || (await creationInProgress(dir))) continue;
       const build = readBuild(dir);
       if (build && build.uri !== conn.uri) continue;
       if (build && (await domainOwner(conn, build.uuid, METADATA_NS)) === dir) await destroyDomain(conn, build.uuid);

@@ -2,7 +2,7 @@ import { sshNic, userMode } from "../machine/machine.ts";
 import { domainTitle } from "../libvirt/domain-title.ts";
 import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
 import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
-import { creationInProgress, creationMarked } from "./creation-lock.ts";
+import { creationInProgress, creationMarked } from "./creation-in-progress.ts";
 import { instanceNames, instancePaths, readRecord, type InstanceRecord } from "./state.ts";
 
 /**
@@ -21,7 +21,7 @@ export async function listInstances(conn: Virsh, dataDir: string): Promise<Insta
     const record = await readRecord(dataDir, name);
     if (record && record.uri !== conn.uri) continue;
     if (record) records.set(name, record);
-    else result.push(incomplete(conn, dataDir, name, states.get(name)));
+    else result.push(await incomplete(conn, dataDir, name, states.get(name)));
   }
   const leases = await leasesByNetwork(conn, [...records.values()], byUuid);
   for (const record of records.values()) {
@@ -34,7 +34,7 @@ export async function listInstances(conn: Virsh, dataDir: string): Promise<Insta
     const paths = instancePaths(dataDir, record.name);
     const info = describe(record, paths, state, ip);
     // Marked as being created by a process that is gone: a killed create.
-    if (creationMarked(paths.dir) && !creationInProgress(paths.dir)) info.problem = "create did not finish; run: testcloud clean";
+    if ((await creationMarked(paths.dir)) && !(await creationInProgress(paths.dir))) info.problem = "create did not finish; run: testcloud clean";
     result.push(info);
   }
   for (const domain of domains) {
@@ -46,9 +46,9 @@ export async function listInstances(conn: Virsh, dataDir: string): Promise<Insta
   return result.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function incomplete(conn: Virsh, dataDir: string, name: string, state: string | undefined): InstanceInfo {
+async function incomplete(conn: Virsh, dataDir: string, name: string, state: string | undefined): Promise<InstanceInfo> {
   const dir = instancePaths(dataDir, name).dir;
-  if (creationInProgress(dir)) return { ...describeOrphan(name, conn.uri, "creating", dir, ""), problem: null };
+  if (await creationInProgress(dir)) return { ...describeOrphan(name, conn.uri, "creating", dir, ""), problem: null };
   return describeOrphan(name, conn.uri, state ?? "missing", dir, "create did not finish; run: testcloud clean");
 }
 

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { generationDirs, generationPaths, readTemplate, templateNames, templatePaths, type TemplateRecord } from "./template-state.ts";
-import { creationInProgress } from "./creation-lock.ts";
+import { creationInProgress } from "./creation-in-progress.ts";
 import { instanceNames, instancePaths, readRecord } from "./state.ts";
 
 /** A template as `template list` and `template create` report it. */
@@ -61,7 +61,7 @@ export async function forksByDir(dataDir: string): Promise<Map<string, string[]>
 export async function createsInProgress(dataDir: string): Promise<string[]> {
   const names: string[] = [];
   for (const name of await instanceNames(dataDir)) {
-    if (creationInProgress(instancePaths(dataDir, name).dir) && !(await readRecord(dataDir, name))) names.push(name);
+    if ((await creationInProgress(instancePaths(dataDir, name).dir)) && !(await readRecord(dataDir, name))) names.push(name);
   }
   return names;
 }

@@ -1,6 +1,6 @@
-// Sync calls: node:fs/promises and its first readdir cost ~6 ms, a third of `list`'s own time.
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync } from "node:fs";
+// No node:fs here: `list` reads records, and loading node:fs costs start-up time (writeRecord loads it to write).
 import { join } from "node:path";
+import { nothingAt } from "../host/nothing-at.ts";
 import { instanceDir } from "../host/paths.ts";
 import type { Machine } from "../machine/machine.ts";
 
@@ -75,17 +75,9 @@ export type InstancePaths = ReturnType<typeof instancePaths>;
 
 /** Writes the record atomically (temp file, fsync, rename). */
 export async function writeRecord(dataDir: string, record: InstanceRecord): Promise<void> {
+  // Loaded when first needed: only verbs that write records pay for node:fs.
+  const { writeJson } = await import("./write-json.ts");
   await writeJson(instancePaths(dataDir, record.name).record, record);
-}
-
-/** Writes a JSON file atomically (temp file, fsync, rename). */
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await Bun.write(tmp, JSON.stringify(value, null, 2) + "\n");
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 /** Reads one record, or null when the instance has none (gone, or a create still running). */
@@ -101,13 +93,14 @@ export async function readRecord(dataDir: string, name: string): Promise<Instanc
 
 /** Names of every instance directory. */
 export async function instanceNames(dataDir: string): Promise<string[]> {
-  let entries;
+  const dir = join(dataDir, "instances");
+  if (nothingAt(dir)) return [];
   try {
-    entries = readdirSync(join(dataDir, "instances"), { withFileTypes: true });
+    // "*/" matches directories only, not symlinks to them (followSymlinks is off), as readdir's isDirectory().
+    return [...new Bun.Glob("*/").scanSync({ cwd: dir, onlyFiles: false, dot: true })].sort();
   } catch {
     return [];
   }
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
 /** A record written before the machine description (0.1: ramMiB, vcpus, mac, network…) reads as one with it. */

@@ -1,9 +1,10 @@
-// Sync reads, as in state.ts: listing templates is on the path of `list`-like commands.
+// Sync reads: listing templates is on the path of `list`-like commands.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UserInputs } from "../guest/read-user-inputs.ts";
 import type { Machine } from "../machine/machine.ts";
-import { filesIn, writeJson } from "./state.ts";
+import { filesIn } from "./state.ts";
+import { writeJson } from "./write-json.ts";
 
 /** What testcloud remembers about a template, in `templates/<name>/template.json` (and its generation's). */
 export interface TemplateRecord {

@@ -4,7 +4,6 @@
  * A daemon that stops answering fails the calls after a timeout, so the caller can
  * fall back to virsh instead of waiting forever.
  */
-import { existsSync } from "node:fs";
 import type { Socket } from "bun";
 import {
   ERROR,
@@ -178,19 +177,16 @@ export class RpcClient {
 }
 
 /**
- * The daemon socket for a connection URI, or null when virsh must handle the
- * URI: remote hosts and transports (qemu+ssh://), query parameters, drivers
- * other than qemu, and a socket that does not exist (for qemu:///session virsh
- * would start the session daemon).
+ * The daemon socket for a connection URI, or null when virsh must handle the URI:
+ * remote hosts and transports (qemu+ssh://), query parameters, drivers other than qemu.
+ * Whether the socket is there is not asked: connecting to a missing one fails at once
+ * (ENOENT) and virsh takes over, which for qemu:///session starts the session daemon.
  */
-export function socketPath(uri: string, env = process.env, exists = existsSync): string | null {
+export function socketPath(uri: string, env = process.env): string | null {
   const match = /^qemu:\/\/\/(system|session)$/.exec(uri);
   if (!match) return null;
-  let path: string;
-  if (match[1] === "system") path = "/var/run/libvirt/libvirt-sock";
-  else if (env.XDG_RUNTIME_DIR) path = `${env.XDG_RUNTIME_DIR}/libvirt/libvirt-sock`;
-  else return null;
-  return exists(path) ? path : null;
+  if (match[1] === "system") return "/var/run/libvirt/libvirt-sock";
+  return env.XDG_RUNTIME_DIR ? `${env.XDG_RUNTIME_DIR}/libvirt/libvirt-sock` : null;
 }
 
 const AUTH_NONE = 0;

@@ -1,8 +1,9 @@
 // Config files and URIs another user could plant: run as root, testcloud must not obey them.
 import { describe, expect, test } from "bun:test";
-import { chmod, chown, lchown, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, lchown, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfig, unsafeConfigFile } from "../../lib/host/config.ts";
+import { loadConfig } from "../../lib/host/config.ts";
+import { unsafeConfigFile } from "../../lib/host/read-config-file.ts";
 import { uriProblem } from "../../lib/host/check-uri.ts";
 import { usageFailure, useTempDirs } from "../_helpers.ts";
 
@@ -50,6 +51,29 @@ describe("config files another user could write", () => {
   test("a missing file is neither read nor warned about", async () => {
     const config = await loadConfig({ files: [join(await tempDir(), "absent.toml")], env: {}, uid: 0 });
     expect(config.warnings).toEqual([]);
+  });
+
+  test("a symlink to nothing is neither read nor warned about, whoever owns it", async () => {
+    const link = join(await tempDir(), "config.toml");
+    await symlink(join(await tempDir(), "absent.toml"), link);
+    await lchown(link, 1234, 1234);
+    const config = await loadConfig({ files: [link], env: {}, uid: 0 });
+    expect([config.layers.length, config.warnings]).toEqual([1, []]);
+  });
+
+  test("a symlink another user owns is ignored by loadConfig, with a warning", async () => {
+    const link = join(await tempDir(), "config.toml");
+    await symlink(await configFile("ram = 2048"), link);
+    await lchown(link, 1234, 1234);
+    const config = await loadConfig({ files: [link], env: {}, uid: 0 });
+    expect([config.settings.ram, config.warnings]).toEqual([1024, [`Ignoring config file "${link}": owned by uid 1234, not by you or root`]]);
+  });
+
+  test("a directory at a config file's path cannot be read: a usage error naming it", async () => {
+    const path = join(await tempDir(), "config.toml");
+    await mkdir(path);
+    const error = await usageFailure(() => loadConfig({ files: [path], env: {}, uid: 0 }));
+    expect([error.code, error.message]).toEqual(["E_CONFIG", `Cannot read config: "${path}": EISDIR: illegal operation on a directory, read`]);
   });
 });
 

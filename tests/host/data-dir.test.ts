@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DependencyError } from "../../lib/errors.ts";
-import { checkDataDir, ensureDataDir } from "../../lib/host/data-dir.ts";
+import { ensureDataDir } from "../../lib/host/data-dir.ts";
 import { useTempDirs } from "../_helpers.ts";
 
 const tempDir = useTempDirs();
@@ -52,12 +52,5 @@ describe("ensureDataDir", () => {
     expect(error).toBeInstanceOf(DependencyError);
     expect((error as DependencyError).message).toBe(`Image directory unusable: "${imageDir}": others can write it (mode 0777)`);
     expect((error as DependencyError).hint).toContain("TESTCLOUD_IMAGE_DIR");
-  });
-});
-
-describe("checkDataDir", () => {
-  test("accepts a missing directory: there is nothing in it to trust", async () => {
-    const missing = join(await tempDir(), "none");
-    expect(() => checkDataDir(missing)).not.toThrow();
   });
 });

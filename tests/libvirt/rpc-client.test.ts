@@ -4,8 +4,9 @@ import { run } from "../../lib/host/run.ts";
 import { openRpc, RpcClient, RpcTimeoutError, socketPath } from "../../lib/libvirt/_rpc-client.ts";
 import { Proc, ProtocolError, RemoteError, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { domainStateRpc, listDomainsRpc } from "../../lib/libvirt/rpc.ts";
-import { connect } from "../../lib/libvirt/virsh.ts";
-import { useTempDirs } from "../_helpers.ts";
+import { connect, listDomainSummaries } from "../../lib/libvirt/virsh.ts";
+import { LibvirtUnavailableError } from "../../lib/errors.ts";
+import { fakeRunner, useTempDirs } from "../_helpers.ts";
 import { fakeLibvirtd, healthy, KEEPALIVE_PROGRAM, packet, truncatedReply, type FakeDaemon } from "./_fake-libvirtd.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -14,27 +15,36 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "h
 const PROF1 = { name: "prof1", uuid: hex("3bed800820d14a4da714abcd65b0fdcd"), id: 42 };
 
 describe("socketPath", () => {
+  const tempDir = useTempDirs("each");
   const env = { XDG_RUNTIME_DIR: "/run/user/1000" };
-  const cases: [string, boolean, string | null][] = [
-    ["qemu:///system", true, "/var/run/libvirt/libvirt-sock"],
-    ["qemu:///system", false, null],
-    ["qemu:///session", true, "/run/user/1000/libvirt/libvirt-sock"],
-    ["qemu:///session", false, null], // virsh would start the session daemon
-    ["qemu+ssh://nohost/system", true, null],
-    ["qemu+unix:///system", true, null],
-    ["qemu://host/system", true, null],
-    ["qemu:///system?socket=/tmp/x", true, null],
-    ["test:///default", true, null],
-    ["lxc:///system", true, null],
-    ["qemu:///embed?root=/tmp/x", true, null],
+  const cases: [string, string | null][] = [
+    ["qemu:///system", "/var/run/libvirt/libvirt-sock"],
+    ["qemu:///session", "/run/user/1000/libvirt/libvirt-sock"],
+    ["qemu+ssh://nohost/system", null],
+    ["qemu+unix:///system", null],
+    ["qemu://host/system", null],
+    ["qemu:///system?socket=/tmp/x", null],
+    ["test:///default", null],
+    ["lxc:///system", null],
+    ["qemu:///embed?root=/tmp/x", null],
   ];
 
-  test.each(cases)("%s with the socket present: %p → %p", (uri, present, expected) => {
-    expect(socketPath(uri, env, () => present)).toBe(expected);
+  test.each(cases)("%s → %p", (uri, expected) => {
+    expect(socketPath(uri, env)).toBe(expected);
   });
 
   test("qemu:///session without XDG_RUNTIME_DIR is left to virsh", () => {
-    expect(socketPath("qemu:///session", {}, () => true)).toBeNull();
+    expect(socketPath("qemu:///session", {})).toBeNull();
+  });
+
+  test("a socket that is not there leaves the query to virsh, whose error is the one users see", async () => {
+    const stderr = "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/x': No such file or directory\n";
+    const run = fakeRunner(() => ({ exitCode: 1, stderr }));
+    const conn = { uri: "qemu:///system", run, rpcSocket: join(await tempDir(), "libvirt-sock") };
+    const error = (await listDomainSummaries(conn).catch((e: unknown) => e)) as LibvirtUnavailableError;
+    expect(error).toBeInstanceOf(LibvirtUnavailableError);
+    expect([error.message, error.hint]).toEqual(['Cannot connect to libvirt: "qemu:///system"', "start the daemon (systemctl start libvirtd, or libvirtd -d) or pass --connect URI"]);
+    expect(run.calls[0]!.argv).toEqual(["virsh", "-c", "qemu:///system", "list", "--all", "--title"]);
   });
 });
 
