@@ -67,6 +67,8 @@ export class RpcClient {
   private serial = 0;
   private failure: Error | null = null;
   private silence?: Timer;
+  /** The silence the running wait allows (watch). */
+  private waitMs = 0;
 
   private constructor(private readonly replyMs: number) {}
 
@@ -93,9 +95,11 @@ export class RpcClient {
     const { promise, resolve, reject } = Promise.withResolvers<XdrReader>();
     this.serial = (this.serial + 1) >>> 0;
     const program = options.program ?? PROGRAM;
-    this.pending.set(this.serial, { procedure, program, replyMs: options.replyMs ?? this.replyMs, resolve, reject });
+    const replyMs = options.replyMs ?? this.replyMs;
+    this.pending.set(this.serial, { procedure, program, replyMs, resolve, reject });
     if (this.pending.size === 1) this.socket!.ref();
-    this.watch();
+    // The wait starts with the first call in flight; a more patient call lengthens it.
+    if (this.pending.size === 1 || replyMs > this.waitMs) this.watch();
     // Calls made in the same tick leave in one write.
     if (this.outbox.push(encodeCall(procedure, this.serial, args, program)) === 1) queueMicrotask(() => this.flush());
     return promise;
@@ -117,6 +121,7 @@ export class RpcClient {
     // The most patient call in flight sets the wait: a silent daemon may be working on it.
     let ms = 0;
     for (const call of this.pending.values()) ms = Math.max(ms, call.replyMs);
+    this.waitMs = ms;
     const timeout = () => this.fail(new RpcTimeoutError(`libvirt sent nothing for ${ms} ms while a call was in flight`));
     this.silence = setTimeout(timeout, ms);
   }

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../../lib/errors.ts";
 import type { Runner } from "../../lib/host/run.ts";
-import { openRpc } from "../../lib/libvirt/_rpc-client.ts";
+import { openRpc, RpcTimeoutError } from "../../lib/libvirt/_rpc-client.ts";
 import { restoreRpc } from "../../lib/libvirt/_rpc-changes.ts";
 import { Proc, QEMU_PROGRAM, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { attachDevice, restoreDomainFrom } from "../../lib/libvirt/virsh-save.ts";
@@ -90,6 +90,24 @@ describe("changes over RPC", () => {
     await restoreRpc(client, "/some/fifo", 2_000); // 400 ms of silence: past the client's 100, within the call's 2000
     expect(client.closed).toBe(false);
     client.close();
+  });
+
+  test("new calls to a silent daemon do not put off the wait that started with the first", async () => {
+    fake = fakeLibvirtd(await tempDir(), daemon({ [Proc.domainDefineXml]: () => "silence" }));
+    const client = await openRpc(fake.path, URI, { replyMs: 300 });
+    const started = performance.now();
+    let settledAt = 0;
+    const first = client.call(Proc.domainDefineXml, new XdrWriter().string("<domain/>").bytes()).catch((e: unknown) => {
+      settledAt = performance.now();
+      return e;
+    });
+    for (let i = 0; i < 4; i++) {
+      await Bun.sleep(100);
+      client.call(Proc.domainDefineXml, new XdrWriter().string("<domain/>").bytes()).catch(() => {});
+    }
+    expect(await first).toBeInstanceOf(RpcTimeoutError);
+    // 300 ms from the first call, not from the last one (made at 400 ms).
+    expect(settledAt - started).toBeLessThan(390);
   });
 
   test("a restore that stays silent past its wait is a TimeoutError, not retried through virsh", async () => {
