@@ -1,5 +1,5 @@
 // Start-up cost of testcloud against the floor: a hello-world citty binary compiled the same
-// way (bun build --compile --bytecode --format=esm --minify). Reports `testcloud --version`
+// way (scripts/compile.ts, with a bytecode-order profile of its own run). Reports `testcloud --version`
 // and `testcloud list --json` (0 instances, an empty data dir of its own) as ratios to it:
 // medians of interleaved runs, so a busy moment of the machine slows all alike. A fourth
 // binary only asks libvirtd for its domains as `list` does (lib/libvirt/virsh.ts over RPC):
@@ -7,6 +7,7 @@
 // Usage: bun scripts/bench-startup.ts [RUNS] (default 30; builds dist/testcloud first
 // unless TESTCLOUD_BENCH_NO_BUILD=1).
 import { $ } from "bun";
+import { compile } from "./compile.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,7 +27,7 @@ writeFileSync(
     `runMain(defineCommand({ meta: { name: "hello", version: "1.0.0" }, run() { console.log("hello"); } }));\n`,
 );
 const hello = join(scratch, "hello");
-await $`bun build --compile --bytecode --format=esm --minify ${join(scratch, "hello.ts")} --outfile ${hello}`.cwd(root).quiet();
+await compile(root, join(scratch, "hello.ts"), hello, { profile: [["--version"]] });
 
 // The same query list makes, alone: connect, list every domain with its state and title.
 writeFileSync(
@@ -35,7 +36,7 @@ writeFileSync(
     `await listDomainSummaries(connect(process.getuid?.() === 0 ? "qemu:///system" : "qemu:///session"));\n`,
 );
 const probe = join(scratch, "libvirt");
-await $`bun build --compile --bytecode --format=esm --minify ${join(scratch, "libvirt.ts")} --outfile ${probe}`.cwd(root).quiet();
+await compile(root, join(scratch, "libvirt.ts"), probe, { profile: [[]] });
 
 const env = { ...process.env, TESTCLOUD_DATA_DIR: join(scratch, "data"), XDG_CONFIG_HOME: join(scratch, "config") };
 const cases: [string, string[]][] = [

@@ -147,3 +147,23 @@ describe("a data dir testcloud cannot trust or write", () => {
     expect(readdirSync(ro)).toEqual([]);
   });
 });
+
+describe("the directory testcloud is run in", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "tce2e-cwd-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test("a bunfig.toml there runs no preload script, and a .env there sets no setting", () => {
+    // What Bun's runtime would read from the working directory of a standalone executable.
+    const marker = join(scratch, "preload-ran");
+    writeFileSync(join(scratch, "preload.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "");\n`);
+    writeFileSync(join(scratch, "bunfig.toml"), `preload = ["./preload.ts"]\n`);
+    writeFileSync(join(scratch, ".env"), `TESTCLOUD_DATA_DIR=${join(scratch, "data")}\nTESTCLOUD_RAM=4242\n`);
+    const { TESTCLOUD_RAM: _, ...inherited } = process.env;
+    const env = { ...inherited, TESTCLOUD_DATA_DIR: dataDir };
+    const result = Bun.spawnSync([BIN, "config", "--json"], { cwd: scratch, env, stdout: "pipe", stderr: "pipe" });
+    expect(result.exitCode).toBe(0);
+    const settings = new Map((JSON.parse(result.stdout.toString()) as { key: string; value: unknown }[]).map((s) => [s.key, s.value]));
+    expect([settings.get("dataDir"), settings.get("ram")]).toEqual([dataDir, 1024]);
+    expect(readdirSync(scratch).sort()).toEqual([".env", "bunfig.toml", "preload.ts"]);
+  });
+});
