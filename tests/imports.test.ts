@@ -113,4 +113,12 @@ describe("the import graph", () => {
     const bad = edges.filter(([from, to]) => lower.some((d) => from.startsWith(d)) && (to.startsWith("lib/instance/") || to.startsWith("commands/")));
     expect(bad).toEqual([]);
   });
+
+  test("no file of lib/ or commands/ imports node:path, and only create's helpers node:os: each costs ≈1 ms of start-up", () => {
+    const importing = (module: string) =>
+      [...graph.keys()].filter((file) => new RegExp(`(?:from|import\\()\\s*["']${module}["']`).test(readFileSync(join(root, file), "utf8")));
+    expect(importing("node:path")).toEqual([]);
+    const creating = ["lib/guest/read-user-inputs.ts", "lib/host/qemu-user.ts", "lib/instance/build-machine.ts", "lib/instance/plan-instance.ts"];
+    expect(importing("node:os").sort()).toEqual(creating);
+  });
 });

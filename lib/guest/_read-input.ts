@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { resolve } from "../host/posix-path.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 
 /** The NoCloud seed (and an Ignition config) may hold at most this much. */

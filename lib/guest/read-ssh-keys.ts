@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { INPUTS, invalidInput, readInput } from "./_read-input.ts";
 
 // Plain public keys only: a certificate (*-cert-v01) in authorized_keys needs cert-authority.

@@ -4,7 +4,7 @@
  * them into the schema (so config files and TESTCLOUD_* read them), commands/create.ts
  * makes its flags from them, and `apply` puts the value into the Machine.
  */
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "./posix-path.ts";
 import { ARCH_PROFILES, FOREIGN_TIMEOUT_FACTOR } from "../machine/arch-profile.ts";
 import { ARCHES, parseArch, type Arch } from "../machine/arch.ts";
 import type { DiskBus, ExtraDisk, Forward, Machine, Share } from "../machine/machine.ts";

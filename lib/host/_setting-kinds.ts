@@ -3,7 +3,7 @@
  * and its reading of text (from variables and flags). `check` returns undefined for a
  * value it rejects; the caller names the setting and says what was expected.
  */
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "./posix-path.ts";
 import { uriProblem } from "./check-uri.ts";
 import { parseSize } from "./parse-size.ts";
 

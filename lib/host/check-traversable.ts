@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "./posix-path.ts";
 import { DependencyError } from "../errors.ts";
 
 /**

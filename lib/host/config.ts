@@ -7,15 +7,14 @@
  * (lib/host/_config-schema.ts). The [baseUrls] table's variable is
  * TESTCLOUD_MIRRORS, a JSON object; it has no flag.
  */
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "./posix-path.ts";
 import { defu } from "defu";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_MAX_IMAGE_SIZE, SCHEMA, type SettingKey, type Settings } from "./_config-schema.ts";
 import { fileLayer, setChecked, type Layer, type Origin } from "./_config-file.ts";
 import { baseUrlsFromEnv, DEFAULT_BASE_URLS } from "./base-urls.ts";
 import { nothingAt } from "./nothing-at.ts";
-import { dataDir, imagesDir } from "./paths.ts";
+import { dataDir, homeDir, imagesDir } from "./paths.ts";
 
 export type { Settings } from "./_config-schema.ts";
 export type { Layer, Origin } from "./_config-file.ts";
@@ -94,7 +93,7 @@ export function effectiveNetwork(settings: Pick<Settings, "network" | "defaultNe
 /** The system file, then the user's ($XDG_CONFIG_HOME or ~/.config). */
 export function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   // The XDG spec says a relative value must be ignored.
-  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), ".config");
+  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homeDir(env), ".config");
   return ["/etc/testcloud/config.toml", join(xdg, "testcloud", "config.toml")];
 }
 

@@ -1,5 +1,5 @@
 import { accessSync, chmodSync, constants, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join } from "./posix-path.ts";
 import { DependencyError } from "../errors.ts";
 import { imagesDir } from "./paths.ts";
 

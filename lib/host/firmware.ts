@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "./posix-path.ts";
 import { DependencyError } from "../errors.ts";
 import type { Firmware, Loader, Machine } from "../machine/machine.ts";
 

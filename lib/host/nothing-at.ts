@@ -1,4 +1,4 @@
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "./posix-path.ts";
 
 // Bun.file's lastModified is a stat(2) that blocks (no worker thread, unlike stat() and
 // text(), whose first use costs ~2.5 ms); when stat fails Bun leaves its "unknown" value.

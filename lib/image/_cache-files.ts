@@ -7,7 +7,7 @@
  */
 import { Database, constants as sqlite } from "bun:sqlite";
 import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, rmSync, writeSync, type Stats } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../host/posix-path.ts";
 import { ImageError } from "../errors.ts";
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_WRONLY } = constants;

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 
 /**
  * Layout of the image cache in `imageDir` (the imageDir setting; by default <data dir>/images).

@@ -1,5 +1,5 @@
 import { statfsSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname } from "../host/posix-path.ts";
 import { ImageError } from "../errors.ts";
 
 // statfs is a cheap syscall, but once per 64 KiB chunk would still be thousands per GiB.

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { ImageError } from "../errors.ts";
 import { openDatabase } from "./_cache-files.ts";
 

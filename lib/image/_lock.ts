@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { closeSync, constants, fstatSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname } from "../host/posix-path.ts";
 import { InterruptedError } from "../errors.ts";
 import { openDatabase, openOrReplace } from "./_cache-files.ts";
 

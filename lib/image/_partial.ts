@@ -1,5 +1,5 @@
 import { closeSync, constants, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname } from "../host/posix-path.ts";
 import { createReplacing, openOrReplace, openOwnFile, writeError } from "./_cache-files.ts";
 import type { SourceFiles } from "./_cache-paths.ts";
 import { spaceGuard } from "./_disk-space.ts";

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../host/posix-path.ts";
 import { processAlive } from "../host/process-alive.ts";
 import { ImageError, InterruptedError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";

@@ -1,5 +1,5 @@
 import { readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { processAlive } from "../host/process-alive.ts";
 import { cachePaths } from "./_cache-paths.ts";
 import { tryLock } from "./_lock.ts";

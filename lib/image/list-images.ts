@@ -1,5 +1,5 @@
 import { existsSync, lstatSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { cachePaths } from "./_cache-paths.ts";
 import { ImageIndex } from "./_index.ts";
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../host/posix-path.ts";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
 

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { cachePaths, leasePath, type CachePaths } from "./_cache-paths.ts";
 import { ImageIndex } from "./_index.ts";
 import { tryLock, type SourceLock } from "./_lock.ts";

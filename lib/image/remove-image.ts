@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { NotFoundError, StateError, UsageError } from "../errors.ts";
 import { cachePaths, leasePath } from "./_cache-paths.ts";
 import { ImageIndex, type BlobRow } from "./_index.ts";

@@ -1,5 +1,5 @@
 import { fstatSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "../host/posix-path.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { guestPath, type SshTarget } from "../host/ssh.ts";
 import { planTargets, type CheckedSource, type DestinationKind } from "./_copy-plan.ts";

@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname } from "../host/posix-path.ts";
 import { AlreadyExistsError, DependencyError, InterruptedError, NotFoundError, TestcloudError, ToolError } from "../errors.ts";
 import { run } from "../host/run.ts";
 import { spawnStreaming, type StreamingOptions, type StreamingTool } from "../host/spawn-streaming.ts";

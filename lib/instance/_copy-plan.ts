@@ -1,4 +1,4 @@
-import { posix } from "node:path";
+import * as posix from "../host/posix-path.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 
 /** What the destination path is before the copy. */

@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, openSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve } from "../host/posix-path.ts";
 import { DependencyError, NotFoundError, ToolError, UsageError } from "../errors.ts";
 import { spawnStreaming } from "../host/spawn-streaming.ts";
 import { guestPath, type SshTarget } from "../host/ssh.ts";

@@ -1,6 +1,6 @@
 // The creation mark, `creating.pid` in a directory being made: its writer is creation-lock.ts,
 // its reader creation-in-progress.ts (the reader stays off node:fs, for `list`).
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 
 /** The mark's file in `dir`. */
 export function markFile(dir: string): string {

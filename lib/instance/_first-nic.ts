@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { TimeoutError, ToolError } from "../errors.ts";
 import { iface, NIC_ALIAS } from "../libvirt/domain-xml.ts";
 import { userNicDevice, USER_NETDEV_ID, USER_NIC_ID } from "../libvirt/_qemu-args.ts";

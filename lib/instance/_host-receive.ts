@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../host/posix-path.ts";
 import { AlreadyExistsError, ToolError } from "../errors.ts";
 import { spawnStreaming } from "../host/spawn-streaming.ts";
 import { counted } from "./_copy-stream.ts";

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { generateKeyPair, writeKeyPair, type KeyPair } from "../host/generate-key-pair.ts";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { buildSeedFiles } from "../guest/build-seed-files.ts";
 import { renderIgnition } from "../guest/ignition.ts";
 import type { UserInputs } from "../guest/read-user-inputs.ts";

@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 
 /** What a directory tree holds, counted as the guest scripts count it (find .). */
 export interface TreeManifest {

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { METADATA_NS } from "../libvirt/domain-xml.ts";
 import { destroyDomain, domainOwner, type Virsh } from "../libvirt/virsh.ts";
 import { creationInProgress, creationMarked } from "./creation-in-progress.ts";

@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { downloadVolume, refreshPool } from "../libvirt/virsh-pool.ts";
 import type { Virsh } from "../libvirt/virsh.ts";
 import { consoleTail } from "./console-tail.ts";

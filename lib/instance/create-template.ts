@@ -1,6 +1,6 @@
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { hostArch } from "../machine/arch.ts";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../host/posix-path.ts";
 import { UsageError } from "../errors.ts";
 import { ensureDataDir } from "../host/data-dir.ts";
 import { fetchImage } from "../image/fetch-image.ts";

@@ -1,6 +1,6 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import { randomHex, renderForkIdentity } from "../guest/fork-identity.ts";
 import { FORK_NETWORK_UP } from "../guest/fork-hook.ts";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { StateError } from "../errors.ts";
 import { createDirPool, poolActive, poolTarget, startPool } from "../libvirt/virsh-pool.ts";
 import type { Virsh } from "../libvirt/virsh.ts";

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { ImageError } from "../errors.ts";
 import type { Runner } from "../host/run.ts";
 import { checkImageFile } from "../image/check-image-file.ts";

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { generationDirs, generationPaths, readTemplate, templateNames, templatePaths, type TemplateRecord } from "./template-state.ts";
 import { creationInProgress } from "./creation-in-progress.ts";
 import { instanceNames, instancePaths, readRecord } from "./state.ts";

@@ -1,6 +1,6 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { checkImageFile } from "../image/check-image-file.ts";
 import { parseReference } from "../image/parse-reference.ts";
 import { NotFoundError } from "../errors.ts";

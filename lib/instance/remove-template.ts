@@ -4,7 +4,7 @@ import { NotFoundError, StateError } from "../errors.ts";
 import { createsInProgress, forksByDir } from "./list-templates.ts";
 import { validateName } from "./names.ts";
 import { generationDirs, readGeneration, readTemplate, templatePaths } from "./template-state.ts";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 
 /** What `template remove` did. */
 export interface RemoveTemplateResult {

@@ -1,5 +1,5 @@
 // No node:fs here: `list` reads records, and loading node:fs costs start-up time (writeRecord loads it to write).
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import { nothingAt } from "../host/nothing-at.ts";
 import { instanceDir } from "../host/paths.ts";
 import type { Machine } from "../machine/machine.ts";

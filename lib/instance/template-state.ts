@@ -1,6 +1,6 @@
 // Sync reads: listing templates is on the path of `list`-like commands.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../host/posix-path.ts";
 import type { UserInputs } from "../guest/read-user-inputs.ts";
 import type { Machine } from "../machine/machine.ts";
 import { filesIn } from "./state.ts";
