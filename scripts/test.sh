@@ -21,10 +21,19 @@ TESTCLOUD_TINY_S390X_IMAGE=$(bash scripts/images/tiny/build.sh s390x)
 export TESTCLOUD_TINY_IMAGE TESTCLOUD_DEBIAN_IMAGE TESTCLOUD_TINY_AARCH64_IMAGE TESTCLOUD_TINY_PPC64LE_IMAGE TESTCLOUD_TINY_S390X_IMAGE
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The tests get a temp dir of their own, and must leave it empty: what a test leaves fails the
+# run (scripts/test-leftovers.sh). Mode 0711, traversable like /tmp: QEMU, as the libvirt-qemu
+# user, reaches the e2e data dir and the shared folders the tests make in it.
+tmp=$(mktemp -d -t testcloud-tests.XXXXXX)
+chmod 0711 "$tmp"
+# --one-file-system: a mount a test left in it is not emptied through.
+trap 'rm -f "$log"; rm -rf --one-file-system "$tmp"' EXIT
 set +e
-bun test "$@" 2>&1 | tee "$log"
+TMPDIR=$tmp bun test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+bash scripts/test-leftovers.sh "$tmp"
+left=$?
 set -e
-# The closing line, and bun's status (set -e passes a failing one on).
+# The closing line, and bun's status (set -e passes a failing one on); then the leftovers' verdict.
 bash scripts/test-summary.sh "$log" "$status"
+exit "$left"

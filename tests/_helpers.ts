@@ -3,6 +3,7 @@
  * Runner that records its calls, and tiny real disk images made with qemu-img.
  */
 import { afterAll, afterEach, expect } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,17 @@ export function useTempDirs(scope: "each" | "all" = "each"): () => Promise<strin
     made.push(dir);
     return dir;
   };
+}
+
+/**
+ * A fresh directory under the temp dir, removed with everything in it when the scope that
+ * made it ends, passed or failed: the file (at the top level), the describe, or the test
+ * (bun runs an afterAll registered inside a test when that test ends).
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** One call a fake Runner received. */

@@ -2,13 +2,13 @@
 // one line of error, the documented exit code and error code, and leave the data dir and
 // libvirt exactly as they were.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../lib/host/run.ts";
+import { scratchDir } from "../_helpers.ts";
 import { cli, dataDir, NETWORK, testImage, uniqueName, virsh } from "./_env.ts";
 
-const scratch = mkdtempSync(join(tmpdir(), "tce2e-bad-"));
+const scratch = scratchDir("tce2e-bad-");
 const file = (name: string, text: string | Uint8Array) => {
   const path = join(scratch, name);
   writeFileSync(path, text);

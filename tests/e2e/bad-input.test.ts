@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, virsh } from "./_env.ts";
 
 describe("create refuses bad input with a one-line error and leaves nothing behind", () => {
@@ -48,7 +48,7 @@ describe("create refuses bad input with a one-line error and leaves nothing behi
   });
 
   test("a missing qemu-img → exit 3 naming the package", async () => {
-    const bin = mkdtempSync(join(tmpdir(), "tc-path-"));
+    const bin = scratchDir("tc-path-");
     // The emulator is checked first: it must be there for qemu-img to be the one missing.
     for (const tool of ["virsh", "ssh", "ssh-keygen", "qemu-system-x86_64"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
     const name = uniqueName("noqemuimg");
@@ -72,7 +72,7 @@ describe("create refuses bad input with a one-line error and leaves nothing behi
 
   test("remove does not touch a libvirt domain testcloud did not make", async () => {
     const name = uniqueName("foreign");
-    const xml = join(mkdtempSync(join(tmpdir(), "tc-xml-")), "d.xml");
+    const xml = join(scratchDir("tc-xml-"), "d.xml");
     writeFileSync(xml, `<domain type="qemu"><name>${name}</name><memory unit="MiB">64</memory><os><type>hvm</type></os></domain>`);
     expect((await virsh("define", xml)).exitCode).toBe(0);
     const result = await cli(["remove", name, "--force", "--json"]);
@@ -83,14 +83,14 @@ describe("create refuses bad input with a one-line error and leaves nothing behi
 });
 
 function notAnImage(): string {
-  const path = join(mkdtempSync(join(tmpdir(), "tc-text-")), "notes.txt");
+  const path = join(scratchDir("tc-text-"), "notes.txt");
   writeFileSync(path, "just some text, not a disk image\n".repeat(10));
   return path;
 }
 
 
 test("a data dir the QEMU user cannot traverse → exit 3 E_PERMISSION before anything is made", async () => {
-  const privateDir = mkdtempSync(join(tmpdir(), "tc-private-"));
+  const privateDir = scratchDir("tc-private-");
   const name = uniqueName("private");
   const result = await cli(["create", testImage("tiny"), "--name", name, "--network", NETWORK, "--json"], {
     TESTCLOUD_DATA_DIR: privateDir,

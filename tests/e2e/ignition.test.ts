@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 
 // The tiny image reads /sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config like
@@ -9,7 +9,7 @@ import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 describe("Ignition through QEMU fw_cfg", () => {
   test("--ignition: our user, key, host key and hostname arrive; the user's merged file too", async () => {
     const name = uniqueName("ign");
-    const userIgn = join(mkdtempSync(join(tmpdir(), "tc-ign-")), "user.ign");
+    const userIgn = join(scratchDir("tc-ign-"), "user.ign");
     writeFileSync(userIgn, JSON.stringify({ ignition: { version: "3.4.0" }, storage: { files: [{ path: "/etc/tc-ign-marker", mode: 420, contents: { source: "data:,from-user-ignition%0A" } }] } }));
     const created = await cli(["create", testImage("tiny"), "--name", name, "--network", NETWORK, "--ram", "256", "--ignition", userIgn, "--json"]);
     expect(created.exitCode).toBe(0);
@@ -23,7 +23,7 @@ describe("Ignition through QEMU fw_cfg", () => {
 
   test("--user-data with an Ignition guest is refused before anything is made", async () => {
     const name = uniqueName("ignud");
-    const dir = mkdtempSync(join(tmpdir(), "tc-ign-"));
+    const dir = scratchDir("tc-ign-");
     writeFileSync(join(dir, "u.ign"), '{"ignition":{"version":"3.4.0"}}');
     writeFileSync(join(dir, "ud"), "#cloud-config\nruncmd: [true]\n");
     const result = await cli(["create", testImage("tiny"), "--name", name, "--network", NETWORK, "--ignition", join(dir, "u.ign"), "--user-data", join(dir, "ud"), "--json"]);

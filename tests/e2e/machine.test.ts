@@ -1,14 +1,14 @@
 // The hardware users test on, proven from inside real guests: UEFI, TPM 2.0, extra disks
 // by serial, several NICs, virtiofs shares (read-write and read-only), Secure Boot.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../lib/host/run.ts";
+import { scratchDir } from "../_helpers.ts";
 import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, URI } from "./_env.ts";
 
 function hostDir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "tce2e-share-"));
+  const dir = scratchDir("tce2e-share-");
   chmodSync(dir, 0o755);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
@@ -104,7 +104,7 @@ describe("an image that cannot boot the way asked fails at once, with a hint", (
     ["uefi", "no bootable device under UEFI", "try --firmware bios"],
   ];
   test.each(cases)("--firmware %s", async (firmware, message, hint) => {
-    const empty = join(mkdtempSync(join(tmpdir(), "tce2e-empty-")), "empty.qcow2");
+    const empty = join(scratchDir("tce2e-empty-"), "empty.qcow2");
     await run(["qemu-img", "create", "-q", "-f", "qcow2", empty, "64M"]);
     const name = uniqueName(`noboot-${firmware}`);
     const started = performance.now();

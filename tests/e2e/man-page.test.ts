@@ -4,12 +4,11 @@
  * where man finds it.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CommandDef, CommandMeta } from "citty";
 import { commands } from "../../commands/registry.ts";
-import { requireTool } from "../_helpers.ts";
+import { requireTool, scratchDir } from "../_helpers.ts";
 import { manPageText } from "../../scripts/man-page.ts";
 import { BIN, cli } from "./_env.ts";
 
@@ -82,7 +81,7 @@ describe("the man page", () => {
 
 describe("scripts/install.sh", () => {
   test("puts the binary, the man page and the completions under PREFIX, where man and the shells look", () => {
-    const prefix = mkdtempSync(join(tmpdir(), "testcloud-install-"));
+    const prefix = scratchDir("testcloud-install-");
     const installed = run(["bash", join(ROOT, "scripts/install.sh"), prefix]);
     expect(installed.exitCode).toBe(0);
     expect(run([join(prefix, "bin", "testcloud"), "--version"]).stdout).toBe(run([BIN, "--version"]).stdout);

@@ -3,9 +3,9 @@
 // (s390-ccw, a zipl boot record) boots to a verified ssh login, and every verb works on it.
 // One VM at a time; each boot takes 20-60 s here.
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName, type ForeignTiny } from "./_env.ts";
 
 const VM = 900_000;
@@ -80,7 +80,7 @@ describe("the architecture an image is known by", () => {
   }, VM);
 
   test("a missing emulator is a missing dependency naming its Debian package", async () => {
-    const bin = join(mkdtempSync(join(tmpdir(), "tce2e-arch-")), "bin");
+    const bin = join(scratchDir("tce2e-arch-"), "bin");
     mkdirSync(bin);
     for (const tool of ["virsh", "qemu-img", "ssh", "ssh-keygen", "qemu-system-x86_64"]) symlinkSync(Bun.which(tool)!, join(bin, tool));
     const result = await cli(["create", testImage("tiny-aarch64"), "--arch", "aarch64", "--name", uniqueName("noemu"), "--network", NETWORK, "--json"], { PATH: bin });

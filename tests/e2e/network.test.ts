@@ -1,9 +1,9 @@
 // Working in an instance over the network: outbound access in user mode (the host is
 // 10.0.2.2), --isolated, and host ports forwarded to guest services.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, testImage, uniqueName } from "./_env.ts";
 
 // A server on the host's loopback only: a user-mode guest reaches it as 10.0.2.2.
@@ -71,7 +71,7 @@ describe("user-mode networking on the tiny image", () => {
 describe("user-mode networking on the Debian image (real cloud-init)", () => {
   test("a #cloud-config runcmd fetches from the host's HTTP server", async () => {
     const name = uniqueName("debfetch");
-    const dir = mkdtempSync(join(tmpdir(), "tce2e-net-"));
+    const dir = scratchDir("tce2e-net-");
     const userData = join(dir, "user-data.yaml");
     const fetchCmd = `import urllib.request; open('/run/fetched', 'w').write(urllib.request.urlopen('http://10.0.2.2:${server.port}/').read().decode())`;
     writeFileSync(userData, `#cloud-config\nruncmd:\n  - [python3, -c, "${fetchCmd}"]\n`);

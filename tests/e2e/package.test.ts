@@ -1,9 +1,9 @@
 // testcloud as a library: the package `npm pack` makes, installed by name into a scratch
 // project, creates and removes a real instance through its typed API.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { dataDir, leftBehind, NETWORK, testImage, uniqueName, URI } from "./_env.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -19,7 +19,7 @@ async function run(argv: string[], options: { cwd: string; allowFailure?: boolea
 
 describe("the npm package", () => {
   test("installed from its tarball, `import { open } from \"testcloud\"` creates, runs a command in, and removes an instance, and forks one from a template", async () => {
-    const scratch = mkdtempSync(join(tmpdir(), "tce2e-package-"));
+    const scratch = scratchDir("tce2e-package-");
     chmodSync(scratch, 0o755);
     const packed = await run(["npm", "pack", "--silent", "--pack-destination", scratch], { cwd: ROOT });
     const tarball = join(scratch, packed.stdout.trim().split("\n").at(-1)!);

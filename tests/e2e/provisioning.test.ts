@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 
-const scratch = mkdtempSync(join(tmpdir(), "tc-prov-"));
+const scratch = scratchDir("tc-prov-");
 const file = (name: string, text: string) => {
   const path = join(scratch, name);
   writeFileSync(path, text);

@@ -5,17 +5,17 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { domainTitle } from "../../lib/libvirt/domain-title.ts";
+import { scratchDir } from "../_helpers.ts";
 import { BIN, cli, dataDir, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 /** Defines (and by default starts) a domain testcloud did not make: no disk, it only idles in firmware. */
 async function foreignDomain(name: string, options: { start?: boolean; title?: string; metadata?: string } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "tce2e-foreign-"));
+  const dir = scratchDir("tce2e-foreign-");
   const xml = `<domain type="qemu"><name>${name}</name>${options.title ? `<title>${options.title}</title>` : ""}${options.metadata ?? ""}
 <memory unit="MiB">32</memory><vcpu>1</vcpu><os><type arch="x86_64" machine="q35">hvm</type></os>
 <devices><memballoon model="none"/></devices></domain>`;
   writeFileSync(join(dir, "domain.xml"), xml);
   expect((await virsh("define", join(dir, "domain.xml"))).exitCode).toBe(0);
-  rmSync(dir, { recursive: true });
   if (options.start !== false) expect((await virsh("start", name)).exitCode).toBe(0);
 }
 

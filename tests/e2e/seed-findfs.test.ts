@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, URI } from "./_env.ts";
 
 const BOOT = 240_000;
 const PASSWORD = "hunter2 from a file";
-const scratch = mkdtempSync(join(tmpdir(), "tc-findfs-"));
+const scratch = scratchDir("tc-findfs-");
 const passwordFile = join(scratch, "password");
 writeFileSync(passwordFile, `${PASSWORD}\nnot part of it\n`);
 

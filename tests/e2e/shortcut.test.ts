@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 
 // A local mirror in Rocky's real layout (a BSD-style CHECKSUM file) whose
@@ -50,7 +50,7 @@ describe("create from a distro shortcut through a local mirror", () => {
   }, 300_000);
 
   test("a config file sets create's defaults and the distro mirror; flags still win", async () => {
-    const home = mkdtempSync(join(tmpdir(), "tc-xdg-"));
+    const home = scratchDir("tc-xdg-");
     mkdirSync(join(home, "testcloud"));
     writeFileSync(join(home, "testcloud", "config.toml"), `ram = 192\nvcpus = 1\n[baseUrls]\n"dl.rockylinux.org" = "http://127.0.0.1:${server.port}"\n`);
     const name = uniqueName("cfg");

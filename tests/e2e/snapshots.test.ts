@@ -3,9 +3,9 @@
 // snapshots never get in the way of remove, clean or the image cache's in-use protection.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName, virsh } from "./_env.ts";
 
 /** Runs a shell command in the guest; its stdout, trimmed. */
@@ -17,7 +17,7 @@ async function guest(name: string, command: string): Promise<string> {
 
 /** Plain ssh through `ssh-config`: strict host-key checking against the instance's known_hosts. */
 async function plainSsh(name: string): Promise<string> {
-  const config = join(mkdtempSync(join(tmpdir(), "tc-snap-")), "config");
+  const config = join(scratchDir("tc-snap-"), "config");
   writeFileSync(config, (await cli(["ssh-config", name, "--json"])).json.config);
   const result = spawnSync("ssh", ["-F", config, "-o", "BatchMode=yes", `testcloud-${name}`, "hostname"], { encoding: "utf8" });
   return `${result.status} ${result.stdout.trim()}`;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../_helpers.ts";
 import { cli, leftBehind, NETWORK, testImage, uniqueName, virsh } from "./_env.ts";
 
 describe("every lifecycle verb on the tiny image", () => {
@@ -17,7 +17,7 @@ describe("every lifecycle verb on the tiny image", () => {
     expect((await cli(["ip", name])).stdout.trim()).toBe(created.json.ip);
 
     // ssh-config makes plain ssh work, with strict host-key checking.
-    const config = join(mkdtempSync(join(tmpdir(), "tc-sshcfg-")), "config");
+    const config = join(scratchDir("tc-sshcfg-"), "config");
     writeFileSync(config, (await cli(["ssh-config", name, "--json"])).json.config);
     const plain = spawnSync("ssh", ["-F", config, "-o", "BatchMode=yes", `testcloud-${name}`, "hostname"], { encoding: "utf8" });
     expect(plain.stdout.trim()).toBe(name);

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, settingRows } from "../../lib/host/config.ts";
 import { hostTable, hostUri } from "../../lib/host/hosts.ts";
+import { scratchDir } from "../_helpers.ts";
 
 describe("[hosts]", () => {
   test("maps names to libvirt URIs, shown by config as hosts.NAME with their file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tc-hosts-"));
+    const dir = scratchDir("tc-hosts-");
     const file = join(dir, "config.toml");
     writeFileSync(file, '[hosts]\nlab = "qemu+ssh://root@lab.example/system"\nhere = "qemu:///system"\n');
     const config = await loadConfig({ env: {}, files: [file], uid: process.getuid!() });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnStreaming } from "../../lib/host/spawn-streaming.ts";
+import { scratchDir } from "../_helpers.ts";
 
 const stream = (text: string) => new Response(text).body!;
 
@@ -14,13 +14,12 @@ describe("spawnStreaming", () => {
   });
 
   test("reads and writes open files directly when given their descriptors", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "testcloud-test-"));
+    const dir = scratchDir("testcloud-test-");
     writeFileSync(join(dir, "in"), "from a file");
     const tool = spawnStreaming(["tr", "a-z", "A-Z"], { stdin: openSync(join(dir, "in"), "r"), stdout: openSync(join(dir, "out"), "w") });
     expect(await new Response(tool.stdout).text()).toBe("");
     expect((await tool.finished).exitCode).toBe(0);
     expect(readFileSync(join(dir, "out"), "utf8")).toBe("FROM A FILE");
-    rmSync(dir, { recursive: true });
   });
 
   test("reports the exit status and stderr of a failing tool without throwing", async () => {

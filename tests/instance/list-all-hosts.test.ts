@@ -1,11 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fleet, listAllHosts } from "../../lib/instance/list-all-hosts.ts";
 import type { Runner } from "../../lib/host/run.ts";
+import { scratchDir } from "../_helpers.ts";
 
-const dataDir = mkdtempSync(join(tmpdir(), "tc-fleet-"));
+const dataDir = scratchDir("tc-fleet-");
 
 describe("listAllHosts", () => {
   test("a host that never answers is reported down after its timeout, the others' answers are kept", async () => {

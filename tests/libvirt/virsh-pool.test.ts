@@ -1,10 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderVolumeXml } from "../../lib/libvirt/virsh-pool.ts";
 import { run } from "../../lib/host/run.ts";
-import { requireTool } from "../_helpers.ts";
+import { requireTool, scratchDir } from "../_helpers.ts";
 
 describe("renderVolumeXml", () => {
   test("an overlay names its backing file and format, 0600; libvirt's storagevol schema accepts it", async () => {
@@ -13,7 +12,7 @@ describe("renderVolumeXml", () => {
     expect(xml).toContain('<capacity unit="bytes">34603008</capacity>');
     expect(xml).toContain("<backingStore>");
     expect(xml).toContain("<mode>0600</mode>");
-    const file = join(mkdtempSync(join(tmpdir(), "tc-vol-")), "vol.xml");
+    const file = join(scratchDir("tc-vol-"), "vol.xml");
     writeFileSync(file, xml);
     expect((await run(["virt-xml-validate", file, "storagevol"], { allowFailure: true })).exitCode).toBe(0);
   });
