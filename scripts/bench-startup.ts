@@ -1,7 +1,7 @@
 // Start-up cost of testcloud against the floor: a hello-world citty binary compiled the same
 // way (scripts/compile.ts, with a bytecode-order profile of its own run). Reports `testcloud --version`
 // and `testcloud list --json` (0 instances, an empty data dir of its own) as ratios to it:
-// medians of interleaved runs, so a busy moment of the machine slows all alike. A fourth
+// medians of interleaved runs in a new order each round, so a busy moment of the machine slows all alike. A fourth
 // binary only asks libvirtd for its domains as `list` does (lib/libvirt/virsh.ts over RPC):
 // what of list's time is the daemon's answer, which no start-up work can save.
 // Usage: bun scripts/bench-startup.ts [RUNS] (default 30; builds dist/testcloud first
@@ -57,7 +57,19 @@ function time(argv: string[]): number {
 
 const samples = cases.map(() => [] as number[]);
 for (const [, argv] of cases) time(argv); // warm the page cache
-for (let i = 0; i < runs; i++) cases.forEach(([, argv], c) => samples[c]!.push(time(argv)));
+// A new order each round: a run right after one that talked to libvirtd starts while the
+// daemon still tidies up that connection, and no case should always be the one that does.
+for (let i = 0; i < runs; i++) {
+  for (const c of shuffled(cases.map((_, c) => c))) samples[c]!.push(time(cases[c]![1]));
+}
+
+function shuffled(xs: number[]): number[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
