@@ -95,9 +95,16 @@ host_key() {
 		# SIGHUP: sshd re-executes itself and reads its host keys again (what `systemctl reload ssh` does).
 		pid="" && read -r pid 2>/dev/null </run/sshd.pid && kill -HUP "$pid"
 	fi
-	if command -v dropbearconvert >/dev/null 2>&1; then
+	dropbear=""
+	if [ -n "$DBKEY" ] && [ -d /etc/dropbear ]; then
+		# In dropbear's own format, made by testcloud: the printf builtin writes its bytes.
+		# shellcheck disable=SC2059
+		printf "$DBKEY" >/etc/dropbear/dropbear_ed25519_host_key && dropbear=1
+	elif command -v dropbearconvert >/dev/null 2>&1; then
 		echo "$HOSTKEY" | base64 -d >"$STATE/host_key"
-		dropbearconvert openssh dropbear "$STATE/host_key" /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1
+		dropbearconvert openssh dropbear "$STATE/host_key" /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1 && dropbear=1
+	fi
+	if [ -n "$dropbear" ]; then
 		# dropbear reads its keys once: start it again with its own arguments.
 		pid="" && read -r pid 2>/dev/null </run/dropbear.pid
 		if [ -n "$pid" ] && args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) && [ -n "$args" ]; then
@@ -247,7 +254,7 @@ network() {
 [ -r "$FWCFG" ] || exit 0
 # One read of the whole file (the shell's `read` would ask fw_cfg for it byte by byte).
 ident=$(cat "$FWCFG") || exit 0
-ID="" HOST="" IID="" MAC="" MID="" SEED="" OLDKEY="" KEY="" OLDHOSTKEY="" HOSTPUB="" HOSTKEY="" ADDR="" GW="" DNS=""
+ID="" HOST="" IID="" MAC="" MID="" SEED="" OLDKEY="" KEY="" OLDHOSTKEY="" HOSTPUB="" HOSTKEY="" DBKEY="" ADDR="" GW="" DNS=""
 set -f
 IFS=$NL
 # shellcheck disable=SC2086
@@ -267,6 +274,7 @@ for line; do
 	old_host_key=*) OLDHOSTKEY=${line#old_host_key=} ;;
 	host_key_pub=*) HOSTPUB=${line#host_key_pub=} ;;
 	host_key=*) HOSTKEY=${line#host_key=} ;;
+	host_key_dropbear=*) DBKEY=${line#host_key_dropbear=} ;;
 	address=*) ADDR=${line#address=} ;;
 	gateway=*) GW=${line#gateway=} ;;
 	dns=*) DNS=${line#dns=} ;;

@@ -1,4 +1,5 @@
 import type { KeyPair } from "../host/generate-key-pair.ts";
+import { dropbearHostKey } from "./dropbear-key.ts";
 
 /**
  * The size of every identity file: the guest's fw_cfg driver reads each file's size once,
@@ -38,7 +39,8 @@ export interface StaticAddress {
 /**
  * The identity file: `key=value` lines, then "end", padded with newlines to
  * FORK_IDENTITY_BYTES. The template boots with the placeholder "id=template", which the hook
- * leaves alone. Every value is one line of printable ASCII; the host private key is base64.
+ * leaves alone. Every value is one line of printable ASCII; the host private key is base64,
+ * and as dropbear's binary file a printf format that writes exactly its bytes.
  */
 export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Array {
   const fields: [string, string][] =
@@ -56,6 +58,8 @@ export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Ar
           ["old_host_key", identity.oldHostKey.trim()],
           ["host_key_pub", identity.hostKey.publicKey.trim()],
           ["host_key", Buffer.from(identity.hostKey.privateKey).toString("base64")],
+          // The same key as dropbear's file, for the shell's printf builtin: no process to convert it.
+          ["host_key_dropbear", printfEscaped(dropbearHostKey(identity.hostKey))],
           ...(identity.staticAddress
             ? ([
                 ["address", identity.staticAddress.address],
@@ -70,6 +74,16 @@ export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Ar
   const text = `testcloud-fork 1\n${fields.map(([k, v]) => `${k}=${v}\n`).join("")}end\n`;
   if (text.length > FORK_IDENTITY_BYTES) throw new Error(`renderForkIdentity: ${text.length} bytes, more than ${FORK_IDENTITY_BYTES}`);
   return Buffer.from(text.padEnd(FORK_IDENTITY_BYTES, "\n"), "latin1");
+}
+
+/** A printf format that prints `bytes`: printable ASCII as itself, anything else (and "\\", "%") as \\ooo. */
+export function printfEscaped(bytes: Uint8Array): string {
+  let format = "";
+  for (const byte of bytes) {
+    const plain = byte >= 0x20 && byte <= 0x7e && byte !== 0x5c && byte !== 0x25;
+    format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, "0")}`;
+  }
+  return format;
 }
 
 /** A fresh random identity part: `bytes` random bytes as hex. */

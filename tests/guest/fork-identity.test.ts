@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { FORK_IDENTITY_BYTES, renderForkIdentity, type ForkIdentity } from "../../lib/guest/fork-identity.ts";
+import { dropbearHostKey } from "../../lib/guest/dropbear-key.ts";
+import { FORK_IDENTITY_BYTES, printfEscaped, renderForkIdentity, type ForkIdentity } from "../../lib/guest/fork-identity.ts";
 import { generateKeyPair } from "../../lib/host/generate-key-pair.ts";
 
 function identity(over: Partial<ForkIdentity> = {}): ForkIdentity {
@@ -49,5 +50,24 @@ describe("renderForkIdentity", () => {
   test("refuses a value that is not one line of printable ASCII: nothing may add a line of its own", () => {
     expect(() => renderForkIdentity(identity({ hostname: "web1\nhost_key=x" }))).toThrow(/hostname/);
     expect(() => renderForkIdentity(identity({ hostname: "" }))).toThrow(/hostname/);
+  });
+
+  test("gives the host key in dropbear's format too, as a printf format", () => {
+    const id = identity();
+    const lines = new TextDecoder().decode(renderForkIdentity(id)).split("\n");
+    expect(lines).toContain(`host_key_dropbear=${printfEscaped(dropbearHostKey(id.hostKey))}`);
+  });
+});
+
+describe("printfEscaped", () => {
+  // Every byte value, what a key file may hold: the guest's shell (busybox ash, dash) prints it back.
+  const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+  test.each(["busybox sh", "dash"])("is printed back byte for byte by %s's printf builtin", (shell) => {
+    const format = printfEscaped(every);
+    expect(format).toMatch(/^[\x20-\x7e]+$/);
+    expect(format).not.toContain("%");
+    const printed = Bun.spawnSync([...shell.split(" "), "-c", 'printf "$1"', "sh", format]);
+    expect([printed.exitCode, Buffer.from(printed.stdout).equals(Buffer.from(every))]).toEqual([0, true]);
   });
 });
