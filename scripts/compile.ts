@@ -42,7 +42,8 @@ export async function compile(cwd: string, entry: string, outfile: string, optio
       const order = join(scratch, `order-${i}.txt`);
       // An empty data dir and config dir of its own: the run reads nothing of the user's.
       const env = { ...process.env, BUN_BYTECODE_ORDER_OUT: order, TESTCLOUD_DATA_DIR: join(scratch, "data"), XDG_CONFIG_HOME: join(scratch, "config") };
-      Bun.spawnSync([resolve(cwd, outfile), ...argv], { env, stdout: "ignore", stderr: "ignore" });
+      // A daemon that does not answer costs the profile its end, not the build its time.
+      Bun.spawnSync([resolve(cwd, outfile), ...argv], { env, stdout: "ignore", stderr: "ignore", timeout: 10_000 });
       return order;
     }).filter((order) => existsSync(order));
     if (orders.length === 0) return;
