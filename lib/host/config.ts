@@ -143,7 +143,7 @@ function defaultLayers(env: NodeJS.ProcessEnv, uid: number): Layer[] {
     forward: [],
     share: [],
     connect: uid === 0 ? "qemu:///system" : "qemu:///session",
-    dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME }, uid),
+    dataDir: dataDir({ XDG_DATA_HOME: env.XDG_DATA_HOME, HOME: env.HOME }, uid),
     imageDir: "",
     offline: false,
     allowInsecureHttp: false,
