@@ -75,6 +75,21 @@ function checkContract(args: string[], json: any): void {
   assertSchema(schema, json);
 }
 
+/**
+ * Reads `reader` until `marker` shows, and returns all it read. A stream that ends first is
+ * an error with what it said: looping on an ended stream would starve even the test's timeout.
+ */
+export async function readUntil(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, marker: string): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the process ended before "${marker}": ${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
 /** A unique instance name, remembered so the sweep removes it even when a test fails. */
 export function uniqueName(prefix: string): string {
   const name = `tce2e-${prefix}-${Math.random().toString(36).slice(2, 7)}`;

@@ -2,9 +2,9 @@
 // lib/instance/_test-pause.ts) stops create at a named point, the test kills it there
 // (or restarts libvirtd), and then proves what is left.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
+import { BIN, cli, dataDir, leftBehind, NETWORK, readUntil, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 /** Starts a create that pauses at `point`; resolves once it says so on stderr. */
 async function createPausedAt(name: string, point: string, extra: string[] = []) {
@@ -14,13 +14,8 @@ async function createPausedAt(name: string, point: string, extra: string[] = [])
     stderr: "pipe",
   });
   const decoder = new TextDecoder();
-  let stderr = "";
   const reader = proc.stderr.getReader();
-  while (!stderr.includes(`test pause at ${point}`)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`create exited before pausing at ${point}: ${stderr}`);
-    stderr += decoder.decode(value);
-  }
+  let stderr = await readUntil(reader, `test pause at ${point}`);
   // Keep draining stderr so the process never blocks on a full pipe.
   const rest = (async () => {
     for (;;) {
@@ -85,14 +80,21 @@ describe("libvirtd restarted during create", () => {
   }, 180_000);
 });
 
+// The environment the daemon ran with: it is started again with it, not with the tests'
+// (their private TMPDIR, say, which libvirt would hand to swtpm_setup long after they end).
+let daemonEnv: Record<string, string> | undefined;
+
 /** Stops libvirtd as an upgrade would: running guests stay up. */
 async function stopLibvirtd(): Promise<void> {
+  const pid = Bun.spawnSync(["pgrep", "-x", "-o", "libvirtd"]).stdout.toString().trim();
+  const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean);
+  daemonEnv = Object.fromEntries(environ.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
   Bun.spawnSync(["pkill", "-x", "libvirtd"]);
   for (let i = 0; i < 50 && Bun.spawnSync(["pgrep", "-x", "libvirtd"]).exitCode === 0; i++) await Bun.sleep(100);
 }
 
 async function startLibvirtd(): Promise<void> {
-  expect(Bun.spawnSync(["libvirtd", "-d"]).exitCode).toBe(0);
+  expect(Bun.spawnSync(["libvirtd", "-d"], { env: daemonEnv, cwd: "/" }).exitCode).toBe(0);
   for (let i = 0; i < 100 && Bun.spawnSync(["virsh", "-c", URI, "version"]).exitCode !== 0; i++) await Bun.sleep(100);
 }
 

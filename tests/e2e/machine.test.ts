@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from "node:path";
 import { run } from "../../lib/host/run.ts";
 import { scratchDir } from "../_helpers.ts";
-import { BIN, cli, dataDir, leftBehind, NETWORK, testImage, uniqueName, URI } from "./_env.ts";
+import { BIN, cli, dataDir, leftBehind, NETWORK, readUntil, testImage, uniqueName, URI } from "./_env.ts";
 
 function hostDir(files: Record<string, string> = {}): string {
   const dir = scratchDir("tce2e-share-");
@@ -85,7 +85,7 @@ describe("the tiny image with every device option", () => {
       stdout: "ignore",
     });
     const reader = proc.stderr.getReader();
-    for (let text = ""; !text.includes("test pause at started"); ) text += new TextDecoder().decode((await reader.read()).value);
+    await readUntil(reader, "test pause at started");
     const uuid = JSON.parse(readFileSync(join(dataDir, "instances", name, "instance.json"), "utf8")).uuid;
     expect(existsSync(join(dataDir, "instances", name, "nvram.fd"))).toBe(true);
     expect(await outsideLeftovers(uuid, [share])).toEqual([`TPM state of ${uuid}`, `virtiofsd for ${share}`]);

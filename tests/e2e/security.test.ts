@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { domainTitle } from "../../lib/libvirt/domain-title.ts";
 import { scratchDir } from "../_helpers.ts";
-import { BIN, cli, dataDir, NETWORK, testImage, uniqueName, URI, virsh } from "./_env.ts";
+import { BIN, cli, dataDir, NETWORK, readUntil, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 /** Defines (and by default starts) a domain testcloud did not make: no disk, it only idles in firmware. */
 async function foreignDomain(name: string, options: { start?: boolean; title?: string; metadata?: string } = {}) {
@@ -71,7 +71,7 @@ describe("domains testcloud did not make are never touched", () => {
       stderr: "pipe",
     });
     const reader = proc.stderr.getReader();
-    for (let text = ""; !text.includes("test pause at claimed"); ) text += new TextDecoder().decode((await reader.read()).value);
+    await readUntil(reader, "test pause at claimed");
     await foreignDomain(name);
     proc.kill("SIGUSR2");
     reader.releaseLock();

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, cli, dataDir, testImage, uniqueName, URI, virsh } from "./_env.ts";
+import { BIN, cli, dataDir, readUntil, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 const name = uniqueName("tplkill");
 const domain = `template.${name}`;
@@ -20,14 +20,7 @@ async function templateCreateStarted() {
     stdout: "ignore",
     stderr: "pipe",
   });
-  const decoder = new TextDecoder();
-  const reader = proc.stderr.getReader();
-  let stderr = "";
-  while (!stderr.includes("Started template")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`template create exited before its domain started: ${stderr}`);
-    stderr += decoder.decode(value);
-  }
+  await readUntil(proc.stderr.getReader(), "Started template");
   return proc;
 }
 
