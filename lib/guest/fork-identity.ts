@@ -1,5 +1,4 @@
 import type { KeyPair } from "../host/generate-key-pair.ts";
-import { dropbearHostKey } from "./dropbear-key.ts";
 
 /**
  * The size of every identity file: the guest's fw_cfg driver reads each file's size once,
@@ -59,7 +58,7 @@ export function renderForkIdentity(identity: ForkIdentity | "template"): Uint8Ar
           ["host_key_pub", identity.hostKey.publicKey.trim()],
           ["host_key", Buffer.from(identity.hostKey.privateKey).toString("base64")],
           // The same key as dropbear's file, for the shell's printf builtin: no process to convert it.
-          ["host_key_dropbear", printfEscaped(dropbearHostKey(identity.hostKey))],
+          ["host_key_dropbear", printfEscaped(identity.hostKey.dropbearKey)],
           ...(identity.staticAddress
             ? ([
                 ["address", identity.staticAddress.address],

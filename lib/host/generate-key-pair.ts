@@ -7,6 +7,12 @@ export interface KeyPair {
   privateKey: string;
   /** One authorized_keys line: "ssh-ed25519 BASE64 comment". */
   publicKey: string;
+  /**
+   * The same key as dropbear's host key file: string "ssh-ed25519", then string (32-byte
+   * seed ‖ 32-byte public key). A fork's hook writes it as it is, instead of running
+   * dropbearconvert in an emulated guest.
+   */
+  dropbearKey: Uint8Array;
 }
 
 /**
@@ -37,6 +43,7 @@ export function generateKeyPair(comment: string): KeyPair {
   return {
     privateKey: ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n"),
     publicKey: `ssh-ed25519 ${Buffer.from(blob).toString("base64")} ${comment}`,
+    dropbearKey: concat(sshString("ssh-ed25519"), sshString(concat(seed, pub))),
   };
 }
 

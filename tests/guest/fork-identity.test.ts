@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { dropbearHostKey } from "../../lib/guest/dropbear-key.ts";
 import { FORK_IDENTITY_BYTES, printfEscaped, renderForkIdentity, type ForkIdentity } from "../../lib/guest/fork-identity.ts";
 import { generateKeyPair } from "../../lib/host/generate-key-pair.ts";
 
@@ -55,7 +54,7 @@ describe("renderForkIdentity", () => {
   test("gives the host key in dropbear's format too, as a printf format", () => {
     const id = identity();
     const lines = new TextDecoder().decode(renderForkIdentity(id)).split("\n");
-    expect(lines).toContain(`host_key_dropbear=${printfEscaped(dropbearHostKey(id.hostKey))}`);
+    expect(lines).toContain(`host_key_dropbear=${printfEscaped(id.hostKey.dropbearKey)}`);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { stat } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateKeyPair, writeKeyPair } from "../../lib/host/generate-key-pair.ts";
 import { run } from "../../lib/host/run.ts";
@@ -48,5 +48,15 @@ describe("generateKeyPair", () => {
     await writeKeyPair(path, first);
     await expect(writeKeyPair(path, generateKeyPair("two"))).rejects.toThrow(/EEXIST|exists/);
     expect(await Bun.file(path).text()).toBe(first.privateKey);
+  });
+
+  test("gives the same key as a host key file dropbear reads", async () => {
+    requireTool("dropbearkey", "dropbear-bin");
+    const pair = generateKeyPair("root@web1");
+    const file = join(await tempDir(), "dropbear_ed25519_host_key");
+    await writeFile(file, pair.dropbearKey);
+    const shown = await run(["dropbearkey", "-y", "-f", file]);
+    const line = shown.stdout.split("\n").find((l) => l.startsWith("ssh-ed25519 "));
+    expect(line?.split(" ").slice(0, 2)).toEqual(pair.publicKey.split(" ").slice(0, 2));
   });
 });
