@@ -115,9 +115,19 @@ export function failed(conn: Virsh, args: string[], { argv, exitCode, stderr }: 
       hint: "start the daemon (systemctl start libvirtd, or libvirtd -d) or pass --connect URI",
     });
   }
-  if (NO_DOMAIN.test(stderr)) throw new NotFoundError(`Domain not found: "${args.at(-1)}"`);
-  if (NO_NETWORK.test(stderr)) throw networkNotFound(args.at(-1)!);
+  if (NO_DOMAIN.test(stderr)) throw new NotFoundError(`Domain not found: "${objectArg(args)}"`);
+  if (NO_NETWORK.test(stderr)) throw networkNotFound(objectArg(args));
   throw new ToolError(argv, exitCode, stderr);
+}
+
+/**
+ * The domain or network a verb names: the word after --domain, else the first word after
+ * the verb that is not a flag (`qemu-monitor-command UUID --hmp CMD`, `attach-device UUID XML --live`).
+ */
+function objectArg(args: string[]): string {
+  const flag = args.indexOf("--domain");
+  if (flag >= 0 && args[flag + 1] !== undefined) return args[flag + 1]!;
+  return args.slice(1).find((arg) => !arg.startsWith("--")) ?? "";
 }
 
 function networkNotFound(name: string): NotFoundError {

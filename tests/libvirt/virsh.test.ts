@@ -46,6 +46,17 @@ describe("virsh", () => {
     expect(error).toBeInstanceOf(errorClass);
   });
 
+  test.each([
+    [["domstate", "tiny"], "tiny"],
+    [["qemu-monitor-command", "tiny", "--hmp", "info status"], "tiny"],
+    [["attach-device", "tiny", "/tmp/nic.xml", "--live"], "tiny"],
+    [["snapshot-list", "--domain", "tiny"], "tiny"],
+  ])("names the domain that is missing, wherever %j has it", async (args, domain) => {
+    const run = fakeRunner(() => ({ exitCode: 1, stderr: NO_DOMAIN }));
+    const error = (await virsh(connect(URI, run), args).catch((e: unknown) => e)) as NotFoundError;
+    expect(error.message).toBe(`Domain not found: "${domain}"`);
+  });
+
   test("names the URI and a next step when libvirt is unreachable", async () => {
     const run = fakeRunner(() => ({ exitCode: 1, stderr: UNREACHABLE }));
     const error = (await virsh(connect(URI, run), ["list"]).catch((e: unknown) => e)) as LibvirtUnavailableError;
