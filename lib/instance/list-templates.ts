@@ -21,7 +21,7 @@ export interface TemplateInfo {
 
 /** Every template of the data dir with a finished generation, by name. */
 export async function listTemplates(dataDir: string): Promise<TemplateInfo[]> {
-  const forks = await forksByDir(dataDir);
+  const { forks } = await templateUsers(dataDir);
   return templateNames(dataDir).flatMap((name) => {
     const record = readTemplate(dataDir, name);
     return record ? [describeTemplate(dataDir, record, forks)] : [];
@@ -44,26 +44,30 @@ export function describeTemplate(dataDir: string, record: TemplateRecord, forks:
   };
 }
 
-/** Instance names by the template generation directory they were forked from. */
-export async function forksByDir(dataDir: string): Promise<Map<string, string[]>> {
-  const byDir = new Map<string, string[]>();
-  for (const name of await instanceNames(dataDir)) {
-    const dir = (await readRecord(dataDir, name))?.forkedFrom?.dir;
-    if (dir) byDir.set(dir, [...(byDir.get(dir) ?? []), name]);
-  }
-  return byDir;
+/** Who may stand on a template's generations, read in one pass over the instances. */
+export interface TemplateUsers {
+  /** Instance names by the template generation directory they were forked from. */
+  forks: Map<string, string[]>;
+  /**
+   * Instances being created right now (by a live process, with no record yet): any of them may
+   * be a fork about to restore a template generation it has read, which must not go under it.
+   */
+  creating: string[];
 }
 
-/**
- * Instances being created right now (by a live process, with no record yet): any of them may
- * be a fork about to restore a template generation it has read, which must not go under it.
- */
-export async function createsInProgress(dataDir: string): Promise<string[]> {
-  const names: string[] = [];
+/** See TemplateUsers. */
+export async function templateUsers(dataDir: string): Promise<TemplateUsers> {
+  const users: TemplateUsers = { forks: new Map(), creating: [] };
   for (const name of await instanceNames(dataDir)) {
-    if ((await creationInProgress(instancePaths(dataDir, name).dir)) && !(await readRecord(dataDir, name))) names.push(name);
+    // The mark first: a create writes its record before it takes the mark away, so one of
+    // the two is seen whenever the create finishes in between.
+    const marked = await creationInProgress(instancePaths(dataDir, name).dir);
+    const record = await readRecord(dataDir, name);
+    const dir = record?.forkedFrom?.dir;
+    if (dir) users.forks.set(dir, [...(users.forks.get(dir) ?? []), name]);
+    else if (!record && marked) users.creating.push(name);
   }
-  return names;
+  return users;
 }
 
 function allocated(file: string): number {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { NotFoundError, StateError } from "../errors.ts";
-import { createsInProgress, forksByDir } from "./list-templates.ts";
+import { templateUsers } from "./list-templates.ts";
 import { validateName } from "./names.ts";
 import { generationDirs, readGeneration, readTemplate, templatePaths } from "./template-state.ts";
 import { join } from "../host/posix-path.ts";
@@ -23,7 +23,7 @@ export async function removeTemplate(dataDir: string, name: string): Promise<Rem
   if (!existsSync(dir)) {
     throw new NotFoundError(`Template not found: "${name}"`, { code: "E_TEMPLATE_NOT_FOUND", hint: "testcloud template list" });
   }
-  const forks = await forksByDir(dataDir);
+  const { forks, creating } = await templateUsers(dataDir);
   const users = generationDirs(dataDir, name).flatMap((gen) => forks.get(gen) ?? []);
   if (users.length > 0) {
     throw new StateError(`Template "${name}" is in use by ${users.length} fork(s): ${users.join(", ")}`, {
@@ -31,7 +31,6 @@ export async function removeTemplate(dataDir: string, name: string): Promise<Rem
       hint: `testcloud remove --force ${users.join(" ")}`,
     });
   }
-  const creating = await createsInProgress(dataDir);
   if (creating.length > 0) {
     throw new StateError(`Template "${name}" may be in use: ${creating.join(", ")} ${creating.length === 1 ? "is" : "are"} being created`, {
       code: "E_TEMPLATE_IN_USE",
@@ -50,8 +49,9 @@ export async function removeTemplate(dataDir: string, name: string): Promise<Rem
  */
 export async function pruneGenerations(dataDir: string, name: string): Promise<void> {
   const current = readTemplate(dataDir, name);
-  if (!current || (await createsInProgress(dataDir)).length > 0) return;
-  const forks = await forksByDir(dataDir);
+  if (!current) return;
+  const { forks, creating } = await templateUsers(dataDir);
+  if (creating.length > 0) return;
   const keep = join(templatePaths(dataDir, name).dir, current.generation);
   for (const gen of generationDirs(dataDir, name)) {
     // A generation without its own record is still being made by another `template create`.
