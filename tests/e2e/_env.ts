@@ -90,6 +90,17 @@ export async function readUntil(reader: { read(): Promise<{ done: boolean; value
   return text;
 }
 
+/** Reads a stream to its end (so its writer never blocks on a full pipe): `before` and all that followed. */
+export async function readRest(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, before = ""): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = before;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
 /** A unique instance name, remembered so the sweep removes it even when a test fails. */
 export function uniqueName(prefix: string): string {
   const name = `tce2e-${prefix}-${Math.random().toString(36).slice(2, 7)}`;

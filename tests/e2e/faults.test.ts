@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, cli, dataDir, leftBehind, NETWORK, readUntil, testImage, uniqueName, URI, virsh } from "./_env.ts";
+import { BIN, cli, dataDir, leftBehind, NETWORK, readRest, readUntil, testImage, uniqueName, URI, virsh } from "./_env.ts";
 
 /** Starts a create that pauses at `point`; resolves once it says so on stderr. */
 async function createPausedAt(name: string, point: string, extra: string[] = []) {
@@ -13,17 +13,8 @@ async function createPausedAt(name: string, point: string, extra: string[] = [])
     stdout: "pipe",
     stderr: "pipe",
   });
-  const decoder = new TextDecoder();
   const reader = proc.stderr.getReader();
-  let stderr = await readUntil(reader, `test pause at ${point}`);
-  // Keep draining stderr so the process never blocks on a full pipe.
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return stderr;
-      stderr += decoder.decode(value);
-    }
-  })();
+  const rest = readRest(reader, await readUntil(reader, `test pause at ${point}`));
   return { proc, stderr: () => rest, stdout: new Response(proc.stdout).text() };
 }
 
