@@ -7,7 +7,8 @@ import { hostArch, type Arch } from "../machine/arch.ts";
 import { findLoader } from "../host/firmware.ts";
 import { which } from "../host/run.ts";
 import { MACHINE_ROWS, type MachineSettings } from "../host/_machine-settings.ts";
-import { networkActive, type Virsh } from "../libvirt/virsh.ts";
+import type { Virsh } from "../libvirt/virsh.ts";
+import { networkActive } from "../libvirt/virsh-network.ts";
 import type { Forward, Machine } from "../machine/machine.ts";
 import { portFree } from "./allocate-port.ts";
 

@@ -1,6 +1,7 @@
 import type { DynamicSource } from "../cli/_command-spec.ts";
 import { listImages } from "../image/list-images.ts";
-import { listNetworks, type Virsh } from "../libvirt/virsh.ts";
+import type { Virsh } from "../libvirt/virsh.ts";
+import { listNetworks } from "../libvirt/virsh-network.ts";
 import { instanceNames } from "./state.ts";
 import { templateNames } from "./template-state.ts";
 

@@ -1,6 +1,7 @@
 import { sshNic, userMode } from "../machine/machine.ts";
 import { domainTitle } from "../libvirt/domain-title.ts";
-import { listDomainSummaries, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { listDomainSummaries, type Virsh } from "../libvirt/virsh.ts";
+import { networkLeases } from "../libvirt/virsh-network.ts";
 import { describe, describeOrphan, type InstanceInfo } from "./describe.ts";
 import { creationInProgress, creationMarked } from "./creation-in-progress.ts";
 import { instanceNames, instancePaths, readRecord, type InstanceRecord } from "./state.ts";

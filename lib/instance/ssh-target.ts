@@ -1,7 +1,8 @@
 import { sshNic } from "../machine/machine.ts";
 import { StateError } from "../errors.ts";
 import type { SshTarget } from "../host/ssh.ts";
-import { networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import type { Virsh } from "../libvirt/virsh.ts";
+import { networkLeases } from "../libvirt/virsh-network.ts";
 import { sshTarget } from "./describe.ts";
 import { loadInstance, type LoadedInstance } from "./load-instance.ts";
 

@@ -3,7 +3,8 @@ import { InterruptedError, LibvirtUnavailableError, StateError, TimeoutError } f
 import { probeSsh } from "../host/ssh.ts";
 import { sshBanner } from "../host/ssh-banner.ts";
 import type { Runner } from "../host/run.ts";
-import { domainStateByUuid, networkLeases, type Virsh } from "../libvirt/virsh.ts";
+import { domainStateByUuid, type Virsh } from "../libvirt/virsh.ts";
+import { networkLeases } from "../libvirt/virsh-network.ts";
 import { bootProblem } from "./boot-problem.ts";
 import { instanceConsoleTail } from "./console-log.ts";
 import { isLocalUri } from "./host-pool.ts";

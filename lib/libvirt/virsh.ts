@@ -3,15 +3,8 @@ import { run as defaultRun, which, type RunResult, type Runner } from "../host/r
 import { parseInstanceDir } from "./_instance-dir.ts";
 import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
 import { checkUuid } from "./_uuid.ts";
-import { parseDomainList, parseDomainTitles, parseDomainUuids, parseDominfo, parseLeases } from "./_virsh-output.ts";
-import {
-  domainOwnerRpc,
-  domainStateByUuidRpc,
-  domainStateRpc,
-  listDomainsRpc,
-  networkActiveRpc,
-  networkLeasesRpc,
-} from "./rpc.ts";
+import { parseDomainList, parseDomainTitles, parseDomainUuids, parseDominfo } from "./_virsh-output.ts";
+import { domainOwnerRpc, domainStateByUuidRpc, domainStateRpc, listDomainsRpc } from "./rpc.ts";
 import { defineXmlRpc, monitorCommandRpc } from "./_rpc-changes.ts";
 import { RemoteError } from "./_xdr.ts";
 
@@ -54,7 +47,7 @@ const clients = new WeakMap<Virsh, Promise<RpcClient | null>>();
  * socket, or connecting, authentication or the query failed or timed out. virsh
  * then gives the documented errors, such as LibvirtUnavailableError.
  */
-async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
+export async function viaRpc<T>(conn: Virsh, query: (client: RpcClient) => Promise<T>): Promise<T | undefined> {
   if (!conn.rpcSocket) return undefined;
   let opening = clients.get(conn);
   if (!opening) clients.set(conn, (opening = openRpc(conn.rpcSocket, conn.uri, conn.rpcTimeouts).catch(() => null)));
@@ -130,7 +123,8 @@ function objectArg(args: string[]): string {
   return args.slice(1).find((arg) => !arg.startsWith("--")) ?? "";
 }
 
-function networkNotFound(name: string): NotFoundError {
+/** The error of a libvirt network that does not exist. */
+export function networkNotFound(name: string): NotFoundError {
   return new NotFoundError(`libvirt network not found: "${name}"`);
 }
 
@@ -261,29 +255,6 @@ export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
   const args = ["undefine", "--nvram", "--tpm", "--snapshots-metadata", uuid];
   const result = await virsh(conn, args, true);
   if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) await virsh(conn, args);
-}
-
-/** Checks that a libvirt network exists and is active. */
-export async function networkActive(conn: Virsh, name: string): Promise<boolean> {
-  const fast = await viaRpc(conn, (client) => networkActiveRpc(client, name));
-  if (fast === null) throw networkNotFound(name);
-  if (fast !== undefined) return fast;
-  const result = await virsh(conn, ["net-info", name]);
-  return /^Active:\s+yes/m.test(result.stdout);
-}
-
-/** The DHCP leases of a libvirt network (MAC → IPv4 address): over RPC, else in one virsh call. */
-export async function networkLeases(conn: Virsh, network: string): Promise<Map<string, string>> {
-  const fast = await viaRpc(conn, (client) => networkLeasesRpc(client, network));
-  if (fast === null) throw networkNotFound(network);
-  if (fast !== undefined) return fast;
-  return parseLeases((await virsh(conn, ["net-dhcp-leases", network])).stdout);
-}
-
-/** Names of every libvirt network, active or not (for shell completion; one virsh call). */
-export async function listNetworks(conn: Virsh): Promise<string[]> {
-  const result = await virsh(conn, ["net-list", "--all", "--name"]);
-  return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
 }
 
 /** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */

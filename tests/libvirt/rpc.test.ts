@@ -6,7 +6,8 @@ import { run } from "../../lib/host/run.ts";
 import { openRpc } from "../../lib/libvirt/_rpc-client.ts";
 import { Proc, XdrWriter } from "../../lib/libvirt/_xdr.ts";
 import { domainStateRpc, listDomainsRpc, networkActiveRpc, networkLeasesRpc, stateName } from "../../lib/libvirt/rpc.ts";
-import { connect, domainState, listDomainSummaries, networkActive, networkLeases, type Virsh } from "../../lib/libvirt/virsh.ts";
+import { connect, domainState, listDomainSummaries, type Virsh } from "../../lib/libvirt/virsh.ts";
+import { networkActive, networkLeases } from "../../lib/libvirt/virsh-network.ts";
 import { requireTool, useTempDirs } from "../_helpers.ts";
 import { fakeLibvirtd, healthy, truncatedReply, type FakeDaemon, type Handler } from "./_fake-libvirtd.ts";
 

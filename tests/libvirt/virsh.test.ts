@@ -5,11 +5,10 @@ import {
   destroyDomain,
   domainState,
   listDomains,
-  networkActive,
-  networkLeases,
   undefineDomain,
   virsh,
 } from "../../lib/libvirt/virsh.ts";
+import { networkActive, networkLeases } from "../../lib/libvirt/virsh-network.ts";
 import { fakeRunner, fixture, requireTool } from "../_helpers.ts";
 
 const URI = "qemu:///system";
