@@ -3,6 +3,7 @@
 // testcloud's flags: what the images do, whatever the product asks of libvirt.
 import { describe, expect, test } from "bun:test";
 import { bootUntil } from "./_qemu-boot.ts";
+import { withoutTerminalCodes } from "../../lib/instance/console-tail.ts";
 import { testImage } from "./_env.ts";
 
 // Under TCG on a busy 2-core host: tiny reaches init in ~10 s (UEFI ~15 s),
@@ -10,11 +11,6 @@ import { testImage } from "./_env.ts";
 const TINY = 90_000;
 const DEBIAN = 180_000;
 const DEBIAN_WELCOME = /Welcome to .{0,8}Debian GNU\/Linux 12/;
-
-/** The console text without its terminal control sequences (ESC [ … letter, ESC c). */
-function withoutTerminalCodes(text: string): string {
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc/g, "");
-}
 
 describe("tiny image firmware", () => {
   test("boots under BIOS: SeaBIOS, syslinux from the MBR, then init reports firmware bios", async () => {
