@@ -95,16 +95,10 @@ host_key() {
 		# SIGHUP: sshd re-executes itself and reads its host keys again (what `systemctl reload ssh` does).
 		pid="" && read -r pid 2>/dev/null </run/sshd.pid && kill -HUP "$pid"
 	fi
-	dropbear=""
-	if [ -n "$DBKEY" ] && [ -d /etc/dropbear ]; then
-		# In dropbear's own format, made by testcloud: the printf builtin writes its bytes.
-		# shellcheck disable=SC2059
-		printf "$DBKEY" >/etc/dropbear/dropbear_ed25519_host_key && dropbear=1
-	elif command -v dropbearconvert >/dev/null 2>&1; then
-		echo "$HOSTKEY" | base64 -d >"$STATE/host_key"
-		dropbearconvert openssh dropbear "$STATE/host_key" /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1 && dropbear=1
-	fi
-	if [ -n "$dropbear" ]; then
+	# dropbear's key comes in dropbear's own format, made by testcloud: the printf builtin
+	# writes its bytes.
+	# shellcheck disable=SC2059
+	if [ -d /etc/dropbear ] && printf "$DBKEY" >/etc/dropbear/dropbear_ed25519_host_key; then
 		# dropbear reads its keys once: start it again with its own arguments.
 		pid="" && read -r pid 2>/dev/null </run/dropbear.pid
 		if [ -n "$pid" ] && args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) && [ -n "$args" ]; then
@@ -292,7 +286,6 @@ read -r networked 2>/dev/null <"$STATE/network"
 rtc="" oldiid=""
 [ "$applied" = "$ID" ] || identity
 network
-rm -f "$STATE/host_key"
 [ -n "$oldiid" ] && [ -d "/var/lib/cloud/instances/$oldiid" ] && mv "/var/lib/cloud/instances/$oldiid" "/var/lib/cloud/instances/$IID" &&
 	ln -sfn "/var/lib/cloud/instances/$IID" /var/lib/cloud/instance
 
