@@ -75,11 +75,14 @@ function checkContract(args: string[], json: any): void {
   assertSchema(schema, json);
 }
 
+/** A stream's reader, as `proc.stderr.getReader()` gives it. */
+type ByteReader = { read(): Promise<{ done: boolean; value?: Uint8Array }> };
+
 /**
  * Reads `reader` until `marker` shows, and returns all it read. A stream that ends first is
  * an error with what it said: looping on an ended stream would starve even the test's timeout.
  */
-export async function readUntil(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, marker: string): Promise<string> {
+export async function readUntil(reader: ByteReader, marker: string): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   while (!text.includes(marker)) {
@@ -91,7 +94,7 @@ export async function readUntil(reader: { read(): Promise<{ done: boolean; value
 }
 
 /** Reads a stream to its end (so its writer never blocks on a full pipe): `before` and all that followed. */
-export async function readRest(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, before = ""): Promise<string> {
+export async function readRest(reader: ByteReader, before = ""): Promise<string> {
   const decoder = new TextDecoder();
   let text = before;
   for (;;) {
