@@ -13,6 +13,7 @@ import { $ } from "bun";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuCheckCost } from "./_qmp-cpu-check.ts";
 
 const images = { tiny: process.env.TESTCLOUD_TINY_IMAGE, debian: process.env.TESTCLOUD_DEBIAN_IMAGE };
 const testNetwork = process.env.TESTCLOUD_TEST_NETWORK ?? "testcloud-test";
@@ -51,8 +52,19 @@ function freshMemoryRate(mib = 256): number {
   return mib / ((performance.now() - t) / 1000);
 }
 
-const lines: string[] = [`host: first touch of fresh memory ${freshMemoryRate().toFixed(0)} MiB/s (4 KiB pages)`];
-console.log(lines.pop());
+/** libvirt's CPU check, paid by every restore before QEMU reads the state: see _qmp-cpu-check.ts. */
+async function cpuCheckLine(): Promise<string> {
+  const daemon = /daemon: *(\S+)/.exec((await $`virsh -c qemu:///system version --daemon`.quiet().nothrow()).stdout.toString())?.[1] ?? "?";
+  const cost = await cpuCheckCost();
+  return (
+    `host: libvirt ${daemon} checks the CPU of each QEMU it starts, a restore too: ${cost.calls} qom-gets, ` +
+    `which QEMU alone answers in ${s(cost.ms)} (${(cost.ms / cost.calls).toFixed(2)} ms each; a bare round trip ${cost.roundTripMs.toFixed(2)} ms)` +
+    (cost.hasQomListGet ? "" : "; this QEMU has no qom-list-get, which newer libvirt asks instead, once")
+  );
+}
+
+const lines: string[] = [`host: first touch of fresh memory ${freshMemoryRate().toFixed(0)} MiB/s (4 KiB pages)`, await cpuCheckLine()];
+for (const line of lines.splice(0)) console.log(line);
 try {
   for (const [kind, network] of cases) {
     const image = images[kind];
