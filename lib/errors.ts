@@ -128,7 +128,8 @@ export class InterruptedError extends TestcloudError {
   }
 }
 
-function lastLine(text: string): string {
+/** The last non-empty line of a tool's output, what its message names. */
+export function lastLine(text: string): string {
   const lines = text.trim().split("\n").filter((l) => l.trim() !== "");
   return (lines.at(-1) ?? "").trim();
 }

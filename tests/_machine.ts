@@ -1,4 +1,5 @@
-// A machine and a domain spec for tests: the defaults create would draft, overridable.
+// A machine, a domain spec and an instance record for tests: the defaults create would draft, overridable.
+import type { InstanceRecord } from "../lib/instance/state.ts";
 import type { DomainSpec } from "../lib/libvirt/domain-xml.ts";
 import type { Machine } from "../lib/machine/machine.ts";
 
@@ -19,6 +20,19 @@ export function testMachine(overrides: Partial<Machine> = {}): Machine {
     shares: [],
     tpm: false,
     graphics: "none",
+    ...overrides,
+  };
+}
+
+export function testRecord(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    name: "tiny",
+    uri: "qemu:///system",
+    createdAt: "2026-12-05T00:00:00.000Z",
+    user: "cloud-user",
+    image: { source: "file:///tiny.qcow2", digest: "ab12", path: "/tiny.qcow2" },
+    machine: testMachine(),
+    uuid: "4b3c2a19-5d6e-4f70-8a91-b2c3d4e5f607",
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { waitTimeoutS } from "../machine/arch-profile.ts";
 import { sshPort } from "../machine/machine.ts";
-import { StateError, TimeoutError } from "../errors.ts";
+import { lastLine, StateError, TimeoutError, ToolError } from "../errors.ts";
 import { sshArgv } from "../host/ssh.ts";
 import { run as defaultRun, type Runner } from "../host/run.ts";
 import type { Virsh } from "../libvirt/virsh.ts";
@@ -55,7 +55,21 @@ export async function waitInstance(
   };
 }
 
-/** Runs `cloud-init status --wait` in the guest; "done" (0) and "degraded" (2) count as finished. */
+/** ssh's own exit status: it could not connect, log in, or keep the connection. */
+const SSH_FAILED = 255;
+/**
+ * ssh failures that pass: sshd restarting (cloud-init's set_passwords restarts it when it
+ * rewrites sshd_config, in the minutes after the first login) or the guest's network
+ * being set up again. A refused key or host key is not among them.
+ */
+const SSH_TRANSIENT = /Connection (refused|reset|closed|timed out)|kex_exchange_identification|closed by remote host|No route to host|Broken pipe/i;
+const SSH_RETRY_MS = 1000;
+
+/**
+ * Runs `cloud-init status --wait` in the guest; "done" (0) and "degraded" (2) count as
+ * finished. A connection that fails on the way is made again until the time is up: only
+ * cloud-init's own answer can say that it failed.
+ */
 export async function waitCloudInit(
   record: InstanceRecord,
   paths: InstancePaths,
@@ -64,15 +78,28 @@ export async function waitCloudInit(
   run: Runner = defaultRun,
 ): Promise<string> {
   const argv = sshArgv(sshTarget(record, paths, ip), ["cloud-init status --wait"], ["-T", "-o", "BatchMode=yes"]);
-  const result = await run(argv, { allowFailure: true, timeoutMs });
-  const status = /status:\s*(\S+)/.exec(result.stdout)?.[1] ?? "unknown";
-  if (result.exitCode === 0 || result.exitCode === 2) return status;
-  if (result.exitCode === 143 || result.exitCode === null || status === "running") {
-    throw new TimeoutError(`cloud-init did not finish in time on "${record.name}"`, { code: "E_TIMEOUT_CLOUD_INIT" });
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const result = await run(argv, { allowFailure: true, timeoutMs: Math.max(Math.round(deadline - performance.now()), 1000) });
+    const status = /status:\s*(\S+)/.exec(result.stdout)?.[1] ?? "unknown";
+    if (result.exitCode === 0 || result.exitCode === 2) return status;
+    const lostSsh = result.exitCode === SSH_FAILED && SSH_TRANSIENT.test(result.stderr);
+    if (lostSsh && performance.now() + SSH_RETRY_MS < deadline) {
+      await Bun.sleep(SSH_RETRY_MS);
+      continue;
+    }
+    if (result.exitCode === 143 || result.exitCode === null || status === "running" || lostSsh) {
+      throw new TimeoutError(`cloud-init did not finish in time on "${record.name}"`, {
+        code: "E_TIMEOUT_CLOUD_INIT",
+        detail: lostSsh ? [lastLine(result.stderr)] : undefined,
+      });
+    }
+    // ssh refused for good (a key, a host key): not cloud-init's failure.
+    if (result.exitCode === SSH_FAILED) throw new ToolError(result.argv, SSH_FAILED, result.stderr);
+    throw new StateError(`cloud-init failed on "${record.name}": status ${status}`, {
+      code: "E_CLOUD_INIT_FAILED",
+      hint: `testcloud ssh ${record.name} -- sudo cloud-init status --long`,
+      detail: (result.stdout + result.stderr).trim().split("\n").slice(-10),
+    });
   }
-  throw new StateError(`cloud-init failed on "${record.name}": status ${status}`, {
-    code: "E_CLOUD_INIT_FAILED",
-    hint: `testcloud ssh ${record.name} -- sudo cloud-init status --long`,
-    detail: (result.stdout + result.stderr).trim().split("\n").slice(-10),
-  });
 }

@@ -14,9 +14,9 @@ describe("Debian 12 image with the real cloud-init", () => {
     expect(hostname.stdout.trim()).toBe(name);
 
     const waited = await cli(["wait", name, "--for", "cloud-init", "--timeout", "600", "--json"]);
-    expect(waited.exitCode).toBe(0);
-    // "done", not "degraded": our cloud-config passes cloud-init's own schema check.
-    expect(waited.json.cloudInit).toBe("done");
+    // "done", not "degraded": our cloud-config passes cloud-init's own schema check. Compared
+    // whole, so that a failure shows the error document (its code and detail).
+    expect({ exitCode: waited.exitCode, json: waited.json }).toMatchObject({ exitCode: 0, json: { cloudInit: "done" } });
 
     // Our user has passwordless sudo, no password at all, and the root fs grew into --disk-size.
     const sudo = await cli(["ssh", name, "--json", "--", "sudo", "-n", "passwd", "--status", "cloud-user"]);
