@@ -86,6 +86,9 @@ const RESOLUTION_COLUMNS = "reference, arch, url, checksum, resolved_at AS resol
 /** A row as SQLite returns it: booleans are 0 or 1. */
 type Stored<T, K extends keyof T> = Omit<T, K> & Record<K, number>;
 
+/** How long a statement waits for another process's lock on the index. */
+const BUSY_TIMEOUT_MS = 10_000;
+
 const BLOB_COLUMNS = "digest, format, size, path, created_at AS createdAt, last_used AS lastUsed";
 
 /** The image cache's index: a SQLite database in WAL mode shared by concurrent processes. */
@@ -98,26 +101,48 @@ export class ImageIndex {
     this.path = join(dir, "index.sqlite");
     try {
       this.db = openDatabase(this.path);
-      this.db.run("PRAGMA busy_timeout = 10000");
-      this.db.run("PRAGMA journal_mode = WAL");
+      this.db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      useWal(this.db);
       this.migrate();
     } catch (error) {
-      throw error instanceof ImageError ? error : corrupt(this.path, error);
+      if (error instanceof ImageError) throw error;
+      // Still locked after the busy timeout: another process holds it, the file is fine.
+      if (/locked|busy/i.test((error as Error).message)) throw busy(this.path, error);
+      throw corrupt(this.path, error);
     }
   }
 
-  /** Creates missing tables and adds columns an older testcloud did not have. */
+  /**
+   * Creates missing tables and adds columns an older testcloud did not have; an index that
+   * has them all is only read. Every transaction that writes begins IMMEDIATE: it waits
+   * (busy_timeout) for the write lock before it reads, where a deferred one that read first
+   * would fail with "database is locked" if another process wrote meanwhile
+   * (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries).
+   */
   private migrate(): void {
+    if (this.missingColumns().length === 0) return;
     this.db.transaction(() => {
-      for (const [table, columns] of Object.entries(TABLES)) {
+      for (const [table, columns] of this.missingColumns()) {
         const key = table === "resolutions" ? ", PRIMARY KEY (reference, arch)" : "";
         this.db.run(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(", ")}${key})`);
-        const have = new Set(this.db.query<{ name: string }, []>(`PRAGMA table_info(${table})`).all().map((c) => c.name));
+        const have = this.columnsOf(table);
         for (const column of columns) {
           if (!have.has(column.split(" ")[0]!)) this.db.run(`ALTER TABLE ${table} ADD COLUMN ${column}`);
         }
       }
-    })();
+    }).immediate();
+  }
+
+  /** Each table that lacks a column of TABLES, with all its columns. */
+  private missingColumns(): [string, string[]][] {
+    return Object.entries(TABLES).filter(([table, columns]) => {
+      const have = this.columnsOf(table);
+      return columns.some((column) => !have.has(column.split(" ")[0]!));
+    });
+  }
+
+  private columnsOf(table: string): Set<string> {
+    return new Set(this.db.query<{ name: string }, []>(`PRAGMA table_info(${table})`).all().map((c) => c.name));
   }
 
   source(source: string): SourceRow | null {
@@ -198,7 +223,7 @@ export class ImageIndex {
         [source.source, blob.digest, source.fingerprint, source.etag, source.lastModified, source.length,
           source.checksum, source.fetchedSha256, now, source.verified ? 1 : 0],
       );
-    })();
+    }).immediate();
   }
 
   /** Marks a source as just confirmed unchanged (a 304), and its blob as used. */
@@ -207,7 +232,7 @@ export class ImageIndex {
     this.db.transaction(() => {
       this.db.run("UPDATE sources SET fetched_at = ? WHERE source = ?", [now, source]);
       this.db.run("UPDATE blobs SET last_used = ? WHERE digest = ?", [now, digest]);
-    })();
+    }).immediate();
   }
 
   /** Records that a trusted digest vouched for a source's bytes after all. */
@@ -227,12 +252,38 @@ export class ImageIndex {
       this.db.run("DELETE FROM sources WHERE digest = ?", [digest]);
       this.db.run("DELETE FROM blobs WHERE digest = ?", [digest]);
       return sources;
-    })();
+    }).immediate();
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * Puts the index in WAL mode (kept in the file: the first process to open a new index
+ * switches it). Two processes doing so at once, two creates on a new host, could fail here
+ * with "database is locked" despite the busy timeout (seen in CI, and in up to 1 of 3 pairs
+ * of `image pull`s into new caches on a loaded machine), so it is tried again until then.
+ */
+function useWal(db: Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!/locked|busy/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      Bun.sleepSync(10);
+    }
+  }
+}
+
+function busy(path: string, error: unknown): ImageError {
+  return new ImageError(`Image cache index is busy: "${path}": another testcloud process has held it for ${BUSY_TIMEOUT_MS / 1000} s`, {
+    hint: "try again once the other testcloud command is done",
+    cause: error,
+  });
 }
 
 function corrupt(path: string, error: unknown): ImageError {

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cli, leftBehind, NETWORK, testImage, uniqueName } from "./_env.ts";
 
 describe("concurrent creates", () => {
@@ -29,4 +32,24 @@ describe("concurrent creates", () => {
     for (const name of names) expect((await cli(["ssh", name, "--", "hostname"])).stdout.trim()).toBe(name);
     for (const name of names) expect((await cli(["remove", "-f", name])).exitCode).toBe(0);
   }, 900_000);
+
+  test("two pulls at once into a new cache both get the image (20 rounds)", async () => {
+    // The first to open a new cache's index switches it to WAL mode; two creates at once on a
+    // new host could fail there with "database is locked" (in CI, and in up to 1 pair of pulls
+    // in 3 on a loaded machine). The race needs that load to show: this does not catch it every time.
+    const scratch = mkdtempSync(join(tmpdir(), "tc-index-race-"));
+    try {
+      // The tiny image, not an empty disk: its copy takes long enough for the race to show.
+      const image = testImage("tiny");
+      const failed: string[] = [];
+      for (let round = 0; round < 20; round++) {
+        const dataDir = join(scratch, `data-${round}`);
+        const pulls = await Promise.all([0, 1].map(() => cli(["image", "pull", image, "--json"], { TESTCLOUD_DATA_DIR: dataDir })));
+        failed.push(...pulls.filter((p) => p.exitCode !== 0).map((p) => `round ${round}: ${p.stdout.trim() || p.stderr.trim()}`));
+      }
+      expect(failed).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
