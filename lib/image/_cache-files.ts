@@ -73,6 +73,11 @@ export function openDatabase(path: string, options: { replaceLink?: boolean } = 
   }
 }
 
+/** SQLite could not get a lock another connection holds ("database is locked", SQLITE_BUSY). */
+export function sqliteBusy(error: unknown): boolean {
+  return /locked|busy/i.test((error as Error).message);
+}
+
 function removeLink(path: string): void {
   if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(path, { force: true });
 }

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "../host/posix-path.ts";
 import { ImageError } from "../errors.ts";
-import { openDatabase } from "./_cache-files.ts";
+import { openDatabase, sqliteBusy } from "./_cache-files.ts";
 
 /** One cached image: an immutable file named by its sha256. */
 export interface BlobRow {
@@ -107,7 +107,7 @@ export class ImageIndex {
     } catch (error) {
       if (error instanceof ImageError) throw error;
       // Still locked after the busy timeout: another process holds it, the file is fine.
-      if (/locked|busy/i.test((error as Error).message)) throw busy(this.path, error);
+      if (sqliteBusy(error)) throw busy(this.path, error);
       throw corrupt(this.path, error);
     }
   }
@@ -273,7 +273,7 @@ function useWal(db: Database): void {
       db.run("PRAGMA journal_mode = WAL");
       return;
     } catch (error) {
-      if (!/locked|busy/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      if (!sqliteBusy(error) || Date.now() > deadline) throw error;
       Bun.sleepSync(10);
     }
   }

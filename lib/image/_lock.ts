@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { closeSync, constants, fstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "../host/posix-path.ts";
 import { InterruptedError } from "../errors.ts";
-import { openDatabase, openOrReplace } from "./_cache-files.ts";
+import { openDatabase, openOrReplace, sqliteBusy } from "./_cache-files.ts";
 
 /**
  * A lock held by this process on a lock file of the image cache: a source being fetched,
@@ -70,7 +70,7 @@ function begin(path: string, mode: LockMode): Database | null {
     return db;
   } catch (error) {
     db.close();
-    if (/locked|busy/i.test((error as Error).message)) return null;
+    if (sqliteBusy(error)) return null;
     throw error;
   }
 }
