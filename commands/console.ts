@@ -23,7 +23,7 @@ export default defineAction({
     }
     if (globals.json) throw new UsageError("console is interactive: use --log with --json");
     if (instance.state !== "running") throw new StateError(`Instance is not running: "${args.name}"`, { hint: `testcloud console --log ${args.name}` });
-    process.exitCode = await attachConsole(conn, instance.record.uuid);
+    process.exitCode = await attachConsole(conn, instance.record.uuid, globals.signal);
     return undefined;
   },
   human: (r) => r?.lines.join("\n") ?? "",

@@ -1,6 +1,6 @@
 import { repeated } from "../lib/cli/machine-flags.ts";
-import { execSsh, inContext, parseEnvAssignments, sshArgv } from "../lib/host/ssh.ts";
-import { run } from "../lib/host/run.ts";
+import { execSsh, inContext, parseEnvAssignments } from "../lib/host/ssh.ts";
+import { execInstance } from "../lib/instance/exec-instance.ts";
 import { connect } from "../lib/libvirt/virsh.ts";
 import { resolveSshTarget } from "../lib/instance/ssh-target.ts";
 import { defineAction, globalArgs } from "./_action.ts";
@@ -15,17 +15,18 @@ export default defineAction({
   },
   async run(args, globals, rawArgs) {
     const env = parseEnvAssignments(repeated(rawArgs, "--env"));
-    const target = await resolveSshTarget(connect(globals.uri), globals.dataDir, args.name);
+    const conn = connect(globals.uri);
     const dashes = rawArgs.indexOf("--");
     const typed = dashes >= 0 ? rawArgs.slice(dashes + 1) : [];
     const command = inContext(typed, { env, workdir: args.workdir });
     if (globals.json) {
       // Scripts get the remote command's output and status as data.
-      const result = await run(sshArgv(target, command, ["-T", "-o", "BatchMode=yes"]), { allowFailure: true });
+      const result = await execInstance(conn, globals.dataDir, args.name, command, { signal: globals.signal });
       process.exitCode = result.exitCode;
-      return { name: args.name, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      return result;
     }
-    process.exitCode = await execSsh(target, command, typed.length === 0 && process.stdin.isTTY === true);
+    const target = await resolveSshTarget(conn, globals.dataDir, args.name);
+    process.exitCode = await execSsh(target, command, typed.length === 0 && process.stdin.isTTY === true, globals.signal);
     return undefined;
   },
 });

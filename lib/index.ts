@@ -67,8 +67,8 @@ export interface Testcloud {
   /** ACPI shutdown; `force` powers off a guest that ignores it. */
   shutdown(name: string, options?: { timeoutS?: number; force?: boolean }): Promise<PowerResult & { forced: boolean }>;
   remove(name: string, options?: { force?: boolean }): Promise<RemoveResult>;
-  /** Runs a command in the guest: `testcloud ssh --json NAME -- CMD`. */
-  exec(name: string, command: string[]): Promise<ExecResult>;
+  /** Runs a command in the guest: `testcloud ssh --json NAME -- CMD`; `signal` stops it (an InterruptedError). */
+  exec(name: string, command: string[], options?: { signal?: AbortSignal }): Promise<ExecResult>;
   clean(): Promise<Cleaned[]>;
   /** `testcloud create --from TEMPLATE`: a new instance restored from a template; `orBoot` boots its image if the fork fails. */
   fork(template: string, extra?: Partial<CreateOptions> & { orBoot?: boolean }): Promise<CreateResult>;
@@ -107,7 +107,7 @@ export async function open(options: OpenOptions = {}): Promise<Testcloud> {
     stop: (name) => stopInstance(conn, dataDir, name),
     shutdown: (name, o = {}) => shutdownInstance(conn, dataDir, name, { timeoutS: o.timeoutS ?? s.shutdownTimeout, force: o.force }),
     remove: (name, o = {}) => removeInstance(conn, dataDir, name, o),
-    exec: (name, command) => execInstance(conn, dataDir, name, command),
+    exec: (name, command, o = {}) => execInstance(conn, dataDir, name, command, { signal: o.signal }),
     clean: () => cleanInstances(conn, dataDir, imageDir),
     fork: (template, { orBoot, ...extra } = {}) =>
       createOrFork(createOptions("", s, { uri, dataDir }, extra), { from: template, orBoot, network: extra.network !== undefined }),

@@ -173,7 +173,6 @@ async function define(conn: Virsh, record: InstanceRecord, dataDir: string): Pro
   await writeRecord(dataDir, record);
 }
 
-/** Starts the domain; a forwarded port taken in the meantime by another process gets a new one. */
 /**
  * Starts the domain. A port we picked that another process took in the meantime is picked
  * again; a port the user asked for that is taken is their error to fix.

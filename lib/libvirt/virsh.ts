@@ -1,4 +1,4 @@
-import { LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../errors.ts";
+import { InterruptedError, LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../errors.ts";
 import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
 import { parseInstanceDir } from "./_instance-dir.ts";
 import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
@@ -257,10 +257,15 @@ export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
   if (result.exitCode !== 0 && !NO_DOMAIN.test(result.stderr)) await virsh(conn, args);
 }
 
-/** Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's status. */
-export async function attachConsole(conn: Virsh, uuid: string): Promise<number> {
-  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"] });
-  return proc.exited;
+/**
+ * Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's
+ * status. An abort (SIGTERM) stops virsh too, which gives the terminal back as it was.
+ */
+export async function attachConsole(conn: Virsh, uuid: string, signal?: AbortSignal): Promise<number> {
+  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"], signal });
+  const status = await proc.exited;
+  if (signal?.aborted) throw new InterruptedError("Interrupted: the console was detached");
+  return status;
 }
 
 /**

@@ -193,3 +193,26 @@ describe("ssh --env and --workdir on the tiny image", () => {
     expect({ exitCode, stdout }).toEqual({ exitCode: 0, stdout: "/tmp\nhi there\n" });
   }, 60_000);
 });
+
+describe("ssh stopped by SIGTERM on the tiny image", () => {
+  test.each([["with --json", ["--json"]], ["without", []]])("%s: exits 130 at once, and ssh goes with it", async (_, json) => {
+    const proc = Bun.spawn([BIN, "--connect", URI, "ssh", name, ...json, "--", "echo started; sleep 300"], {
+      env: { ...process.env, TESTCLOUD_DATA_DIR: dataDir },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // The remote command runs: then the signal.
+    const sshRunning = async () => (await Bun.$`pgrep -f -- ${`instances/${name}/`}`.nothrow().quiet()).exitCode === 0;
+    for (let i = 0; i < 100 && !(await sshRunning()); i++) await Bun.sleep(100);
+    expect(await sshRunning()).toBe(true);
+    await Bun.sleep(1000);
+    const start = performance.now();
+    proc.kill("SIGTERM");
+    // Our pipes close only once every process holding them is gone: ssh too.
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(performance.now() - start).toBeLessThan(10_000);
+    expect(exitCode).toBe(130);
+    expect(json.length ? JSON.parse(stdout).error.code : stderr).toContain(json.length ? "E_INTERRUPTED" : "Interrupted");
+    expect(await sshRunning()).toBe(false);
+  }, 60_000);
+});
