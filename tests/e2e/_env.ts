@@ -39,8 +39,12 @@ export interface CliResult {
   json: any;
 }
 
-/** Runs dist/testcloud with the suite's data dir; parses stdout as JSON when it is. */
-export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs dist/testcloud with the suite's data dir; parses stdout as JSON when it is. With
+ * `killAfterMs`, a run that lasts longer is stopped and says so on stderr: a hang then fails
+ * its test with what the run printed, instead of outliving the test's own timeout.
+ */
+export async function cli(args: string[], env: Record<string, string> = {}, options: { killAfterMs?: number } = {}): Promise<CliResult> {
   // --host or --connect in args choose the host themselves (the two together are refused).
   const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
   const where = own.some((a) => a === "--host" || a === "--connect" || a.startsWith("--host=")) ? [] : ["--connect", URI];
@@ -50,11 +54,19 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
     stderr: "pipe",
     stdin: "ignore",
   });
-  const [stdout, stderr, exitCode] = await Promise.all([
+  // SIGTERM first: testcloud then stops the tools it runs, whose pipes would keep ours open.
+  let killed = false;
+  const timers = options.killAfterMs === undefined ? [] : [
+    setTimeout(() => ((killed = true), proc.kill("SIGTERM")), options.killAfterMs),
+    setTimeout(() => proc.kill("SIGKILL"), options.killAfterMs + 5000),
+  ];
+  const [stdout, output, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
+  for (const timer of timers) clearTimeout(timer);
+  const stderr = killed ? `${output}\n[stopped after ${options.killAfterMs} ms: testcloud ${args.join(" ")}]` : output;
   let json: any = null;
   try {
     json = JSON.parse(stdout);
