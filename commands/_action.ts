@@ -1,8 +1,7 @@
-import { defineCommand, type ArgsDef, type CommandDef, type CommandMeta, type ParsedArgs } from "citty";
+import type { ArgsDef, CommandDef, CommandMeta, ParsedArgs } from "citty";
 import type { Globals } from "../lib/cli/globals.ts";
-import { UsageError } from "../lib/errors.ts";
 import { printResult } from "../lib/cli/output.ts";
-import { rejectUnknownFlags } from "../lib/cli/unknown-flags.ts";
+import { parseFlags } from "../lib/cli/parse-flags.ts";
 import { applyFlags, loadConfig, type FlagValues, type LoadedConfig } from "../lib/host/config.ts";
 
 let current: Globals | undefined;
@@ -10,6 +9,15 @@ let current: Globals | undefined;
 /** Set once by main() before any command runs. */
 export function setGlobals(globals: Globals): void {
   current = globals;
+}
+
+/**
+ * A verb as the dispatcher runs it: citty's command definition (meta and args, which help,
+ * the man page and the completion scripts are made from) with a `run` that takes the words
+ * after the verb. A group's `run` picks its verb among `subCommands` (commands/_group.ts).
+ */
+export interface Verb extends CommandDef {
+  run(context: { rawArgs: string[] }): Promise<void>;
 }
 
 /** A command that parses its flags, calls the library and returns plain data to print. */
@@ -22,35 +30,18 @@ export function defineAction<A extends ArgsDef, R>(def: {
   variadic?: boolean;
   run: (args: ParsedArgs<A>, globals: Globals, rawArgs: string[]) => Promise<R>;
   human?: (result: R) => string;
-}): CommandDef<A> {
-  return defineCommand({
+}): Verb {
+  const command = [def.group, def.meta.name].filter(Boolean).join(" ");
+  return {
     meta: def.meta,
     args: def.args,
-    async run(context) {
+    async run({ rawArgs }) {
       if (!current) throw new Error("globals not set");
-      const command = [def.group, def.meta.name].filter(Boolean).join(" ");
-      rejectUnknownFlags(command, def.args, context.rawArgs);
-      if (!def.variadic) rejectExtraWords(command, def.args, context.args._, context.rawArgs);
-      const result = await def.run(context.args, current, context.rawArgs);
+      const args = parseFlags(command, def.args, rawArgs, { variadic: def.variadic }) as unknown as ParsedArgs<A>;
+      const result = await def.run(args, current, rawArgs);
       printResult(result, current.json, def.human as ((data: never) => string) | undefined, current.events ?? false);
     },
-  });
-}
-
-/**
- * citty ignores positional words beyond those declared: `remove a b` would remove only
- * "a" and say nothing of "b". Words after `--` belong to the command (ssh's remote command).
- */
-function rejectExtraWords(command: string, args: ArgsDef, words: string[], rawArgs: string[]): void {
-  const declared = Object.values(args).filter((a) => a.type === "positional").length;
-  const dashes = rawArgs.indexOf("--");
-  const afterDashes = dashes >= 0 ? rawArgs.length - dashes - 1 : 0;
-  const extra = words.slice(declared, words.length - afterDashes);
-  if (extra.length > 0) {
-    throw new UsageError(`Unexpected argument: "${extra[0]}": ${command} takes ${declared === 1 ? "one name" : `${declared} arguments`}`, {
-      hint: `testcloud ${command} --help`,
-    });
-  }
+  };
 }
 
 /**

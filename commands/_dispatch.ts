@@ -1,7 +1,7 @@
-import { renderUsage, runCommand, type CommandDef } from "citty";
+import type { CommandDef } from "citty";
 import type { Globals } from "../lib/cli/globals.ts";
 import { streams } from "../lib/cli/output.ts";
-import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
+import { parseFlags, wordsBeforeVerb } from "../lib/cli/parse-flags.ts";
 import { loadConfig } from "../lib/host/config.ts";
 import { hostUri } from "../lib/host/hosts.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -25,16 +25,15 @@ export async function dispatch(globals: Globals, rest: string[], pkg: { version:
   const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
   if (own.length === 0 || own.includes("--help") || own.includes("-h")) return printHelp(rootCommand(pkg), own);
   await configure(globals, rest[0]);
-  // The verb's command runs directly: citty parsing the root's flags first cost ≈1.4 ms of
-  // every command, and extractGlobals has taken them out already. What is left before the verb
-  // can only be an unknown flag: refused before anything runs (`--dryrun create` must not create).
-  rejectUnknownFlags("", globalArgs, wordsBeforeVerb(rest, commands));
+  // extractGlobals has taken the global flags out already: what is left before the verb can
+  // only be an unknown flag, refused before anything runs (`--dryrun create` must not create).
+  parseFlags("", globalArgs, wordsBeforeVerb(rest, commands).filter((word) => word.startsWith("-")));
   const at = own.findIndex((arg) => !arg.startsWith("-"));
   const verb = rest[at];
   if (verb === undefined || !Object.hasOwn(commands, verb)) {
     throw new UsageError(`Unknown command ${verb ?? rest[0]}`, { hint: "testcloud --help" });
   }
-  await runCommand(await commands[verb as keyof typeof commands](), { rawArgs: rest.slice(at + 1) });
+  await (await commands[verb as keyof typeof commands]()).run({ rawArgs: rest.slice(at + 1) });
 }
 
 /** Config files and TESTCLOUD_* variables feed every command; --connect beats them. */
@@ -85,5 +84,7 @@ async function printHelp(root: CommandDef, rest: string[]): Promise<void> {
     parent = cmd;
     cmd = (typeof sub === "function" ? await (sub as () => Promise<CommandDef>)() : await sub) as CommandDef;
   }
+  // citty renders help; it is loaded only here (with node:util, ≈5 ms: docs/design.md).
+  const { renderUsage } = await import("citty");
   streams.out((await renderUsage(cmd, parent)) + "\n");
 }

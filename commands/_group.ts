@@ -1,25 +1,27 @@
-import { defineCommand, type CommandDef } from "citty";
 import { UsageError } from "../lib/errors.ts";
-import { rejectUnknownFlags, wordsBeforeVerb } from "../lib/cli/unknown-flags.ts";
-import { globalArgs } from "./_action.ts";
+import { parseFlags, wordsBeforeVerb } from "../lib/cli/parse-flags.ts";
+import { globalArgs, type Verb } from "./_action.ts";
 
 /** A group of verbs (`image`, `snapshot`): one lazily loaded command per verb. */
-export function defineGroup(name: string, description: string, subCommands: Record<string, () => Promise<CommandDef>>) {
-  return defineCommand({
+export function defineGroup(name: string, description: string, subCommands: Record<string, () => Promise<Verb>>): Verb {
+  return {
     meta: { name, description },
     args: { ...globalArgs },
     subCommands,
-    // citty runs a group's own run after its subcommand, and without one it throws an
-    // unstyled "No command specified"; this turns the bare `testcloud GROUP` into a usage error.
-    // Runs before the verb: flags before it are the group's own (the verb checks those after it).
-    setup({ rawArgs }) {
-      rejectUnknownFlags(name, globalArgs, wordsBeforeVerb(rawArgs, subCommands));
+    // Global flags are gone from the words by now (commands/main.ts): any flag before the
+    // verb is unknown, and refused before anything runs. The verb checks those after it.
+    async run({ rawArgs }) {
+      const before = wordsBeforeVerb(rawArgs, subCommands);
+      parseFlags(name, globalArgs, before.filter((word) => word.startsWith("-")));
+      const stray = before.find((word) => !word.startsWith("-"));
+      if (stray !== undefined) throw new UsageError(`Unknown command ${stray}`, { hint: `testcloud ${name} --help` });
+      const verb = rawArgs[before.length];
+      if (verb === undefined) {
+        throw new UsageError(`Missing ${name} command: expected one of ${Object.keys(subCommands).join(", ")}`, {
+          hint: `testcloud ${name} --help`,
+        });
+      }
+      await (await subCommands[verb]!()).run({ rawArgs: rawArgs.slice(before.length + 1) });
     },
-    run({ rawArgs }) {
-      if (rawArgs.some((arg) => Object.hasOwn(subCommands, arg))) return;
-      throw new UsageError(`Missing ${name} command: expected one of ${Object.keys(subCommands).join(", ")}`, {
-        hint: `testcloud ${name} --help`,
-      });
-    },
-  });
+  };
 }

@@ -44,7 +44,7 @@ export async function shutdownSeconds(timeout: string | undefined, globals: Glob
   return (await commandConfig(globals, { shutdownTimeout: flag })).settings.shutdownTimeout;
 }
 
-/** Reads --wait / --no-wait (citty turns --no-wait into wait=false). */
+/** Reads --wait / --no-wait (parseFlags turns --no-wait into wait=false). */
 export function waitMode(value: string | boolean | undefined): "ssh" | "cloud-init" | "none" {
   if (value === false) return "none";
   if (value === undefined || value === true || value === "ssh") return "ssh";

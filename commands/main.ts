@@ -1,4 +1,4 @@
-import { TestcloudError, UsageError, InterruptedError } from "../lib/errors.ts";
+import { TestcloudError, InterruptedError } from "../lib/errors.ts";
 import { extractGlobals } from "../lib/cli/globals.ts";
 import { printError, streams } from "../lib/cli/output.ts";
 import pkg from "../package.json" with { type: "json" };
@@ -6,7 +6,7 @@ import pkg from "../package.json" with { type: "json" };
 /**
  * Entry point: parses argv, runs one command, maps every failure to its exit code.
  * Start-up time is part of every command a script runs: this module loads only what
- * --version and the error path need; citty, the config and the verbs come with dispatch.
+ * --version and the error path need; the config and the verbs come with dispatch.
  */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   // Keys, seeds and disks are secrets: nothing we create is readable by other users
@@ -58,14 +58,5 @@ function toTestcloudError(error: unknown, interrupted: boolean): TestcloudError 
   // A tool killed by the same Ctrl-C fails too; report the interrupt, not its exit code.
   if (interrupted) return error instanceof InterruptedError ? error : new InterruptedError();
   if (error instanceof TestcloudError) return error;
-  const err = error as Error & { code?: string };
-  // citty reports argument problems as CLIError with codes such as EARG.
-  if (err?.name === "CLIError" || err?.message?.startsWith("Missing value for")) {
-    return new UsageError(stripAnsi(err.message), { hint: "testcloud --help" });
-  }
-  return new TestcloudError(`Internal error: ${err?.message ?? String(error)}`, 1, "E_INTERNAL", { cause: error });
-}
-
-function stripAnsi(text: string): string {
-  return text.replace(/\x1b\[[0-9;]*m/g, "");
+  return new TestcloudError(`Internal error: ${(error as Error)?.message ?? String(error)}`, 1, "E_INTERNAL", { cause: error });
 }

@@ -15,8 +15,8 @@ const FLAGS = [
   // is run in: a bunfig `preload` runs any script as root, a .env sets TESTCLOUD_* settings.
   "--no-compile-autoload-bunfig",
   "--no-compile-autoload-dotenv",
-  // A command lives a few dozen ms: JIT-compiling the run-once start-up code (citty's case
-  // conversions) costs more than it saves. Long loops still reach the JIT, 20 times later.
+  // A command lives a few dozen ms: JIT-compiling the run-once start-up code costs more
+  // than it saves. Long loops still reach the JIT, 20 times later.
   "--compile-jit-policy=20",
 ];
 

@@ -121,4 +121,11 @@ describe("the import graph", () => {
     const creating = ["lib/guest/read-user-inputs.ts", "lib/host/qemu-user.ts", "lib/instance/build-machine.ts", "lib/instance/plan-instance.ts"];
     expect(importing("node:os").sort()).toEqual(creating);
   });
+
+  test("citty is loaded only to print help: it loads node:util, ≈5 ms of every command's start-up", () => {
+    const source = (file: string) => readFileSync(join(root, file), "utf8");
+    const statically = [...graph.keys()].filter((file) => /^[ \t]*import[ \t]+(?!type[ \t])[^;]*?from[ \t]*["']citty["']/m.test(source(file)));
+    const lazily = [...graph.keys()].filter((file) => /\bimport\(\s*["']citty["']\s*\)/.test(source(file)));
+    expect({ statically, lazily }).toEqual({ statically: [], lazily: ["commands/_dispatch.ts"] });
+  });
 });

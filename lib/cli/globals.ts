@@ -1,4 +1,5 @@
 import type { LoadedConfig } from "../host/config.ts";
+import { UsageError } from "../errors.ts";
 import { dataDir, defaultUri, imagesDir } from "../host/paths.ts";
 
 /** Flags every command accepts, before or after the verb. */
@@ -51,6 +52,6 @@ export function connectUri(value: string): string {
 
 function requireValue(argv: string[], index: number, flag: string): string {
   const value = argv[index];
-  if (value === undefined || value.startsWith("-")) throw new Error(`Missing value for ${flag}`);
+  if (value === undefined || value.startsWith("-")) throw new UsageError(`Missing value for ${flag}`, { hint: "testcloud --help" });
   return value;
 }

@@ -28,7 +28,7 @@ export function machineFlagValues(args: Record<string, unknown>, rawArgs: string
   return values as FlagValues;
 }
 
-/** citty keeps only the last of a repeated flag; these may be given many times. */
+/** parseFlags keeps only the last of a repeated flag; these may be given many times. */
 export function repeated(rawArgs: string[], flag: string): string[] {
   const values: string[] = [];
   const end = rawArgs.includes("--") ? rawArgs.indexOf("--") : rawArgs.length;

@@ -28,7 +28,7 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** Flag values as parsed by citty: typed, or text checked like a variable's. */
+/** Flag values as parseFlags gives them: typed, or text checked like a variable's. */
 export type FlagValues = { [K in SettingKey]?: Settings[K] | string };
 
 /** Injection points; each defaults to the real process. */

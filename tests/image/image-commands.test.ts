@@ -1,12 +1,11 @@
 /**
- * The `image` commands: in-process through citty as main() runs them (JSON documents on
+ * The `image` commands: in-process as main() runs them (JSON documents on
  * stdout), and as the real CLI in a child process for exit codes, progress on stderr and
  * Ctrl-C in the middle of a download.
  */
 import { describe, expect, spyOn, test } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { runCommand } from "citty";
 import imageCommand from "../../commands/image/index.ts";
 import { setGlobals } from "../../commands/_action.ts";
 import { streams } from "../../lib/cli/output.ts";
@@ -34,7 +33,7 @@ async function image<T>(dataDir: string, args: string[]): Promise<T> {
     chunks.push(text);
   });
   try {
-    await runCommand(imageCommand, { rawArgs: args });
+    await imageCommand.run({ rawArgs: args });
   } finally {
     write.mockRestore();
   }

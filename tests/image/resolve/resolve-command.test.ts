@@ -1,9 +1,8 @@
 /**
- * `testcloud image resolve` run in-process through citty, as main() runs it, against the
+ * `testcloud image resolve` run in-process, as main() runs it, against the
  * fixture server (reached through TESTCLOUD_MIRRORS, as a user's mirror would be).
  */
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
-import { runCommand } from "citty";
 import imageCommand from "../../../commands/image/index.ts";
 import { setGlobals } from "../../../commands/_action.ts";
 import { streams } from "../../../lib/cli/output.ts";
@@ -32,7 +31,7 @@ async function image(args: string[], json: boolean): Promise<string> {
     chunks.push(text);
   });
   try {
-    await runCommand(imageCommand, { rawArgs: args });
+    await imageCommand.run({ rawArgs: args });
   } finally {
     write.mockRestore();
   }
