@@ -86,5 +86,8 @@ async function printHelp(root: CommandDef, rest: string[]): Promise<void> {
   }
   // citty renders help; it is loaded only here (with node:util, ≈5 ms: docs/design.md).
   const { renderUsage } = await import("citty");
-  streams.out((await renderUsage(cmd, parent)) + "\n");
+  const usage = await renderUsage(cmd, parent);
+  // Its colours are for a terminal: help piped into grep or less gets plain text.
+  const terminal = process.getBuiltinModule("node:tty").isatty(1);
+  streams.out((terminal ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")) + "\n");
 }

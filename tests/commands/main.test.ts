@@ -121,10 +121,12 @@ describe("testcloud CLI", () => {
     expect(result.stderr).toContain("hint: ");
   });
 
-  test("--help on a command prints its usage on stdout", async () => {
-    const result = await cli(["remove", "--help"]);
+  test("--help on a command prints its usage on stdout, without a terminal's colours into a pipe", async () => {
+    // What would turn citty's colours off whatever we do is unset.
+    const result = await cli(["remove", "--help"], { CI: "", TEST: "", NO_COLOR: "", TERM: "xterm-256color" });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("remove");
     expect(result.stdout).toContain("--force");
+    expect(result.stdout).not.toContain("\x1b[");
   });
 });
