@@ -1,4 +1,4 @@
-import { DependencyError, ToolError } from "../errors.ts";
+import { DependencyError, InterruptedError, ToolError } from "../errors.ts";
 
 /** Debian package that provides each tool we spawn, for the "missing dependency" hint. */
 const PACKAGES: Record<string, string> = {
@@ -78,6 +78,21 @@ export const run: Runner = async (argv, options = {}) => {
   if (exitCode !== 0 && !stopped && !options.allowFailure) throw new ToolError(argv, exitCode, stderr);
   return result;
 };
+
+/**
+ * Runs a tool attached to our terminal (an interactive ssh, virsh console) and returns its
+ * exit status. An abort (SIGTERM, or a Ctrl-C the terminal did not send it too) stops the
+ * tool as well, and is an InterruptedError saying `interrupted`: left running, the tool
+ * would outlive us holding the terminal and our caller's pipes.
+ */
+export async function runAttached(argv: string[], signal: AbortSignal | undefined, interrupted: string): Promise<number> {
+  const [tool, ...rest] = argv;
+  if (!tool) throw new Error("runAttached: empty argv");
+  const proc = Bun.spawn([which(tool), ...rest], { stdio: ["inherit", "inherit", "inherit"], signal });
+  const status = await proc.exited;
+  if (signal?.aborted) throw new InterruptedError(interrupted);
+  return status;
+}
 
 /** Reads a stream until `match` accepts the text so far (then calls `onMatch` and stops reading) or its end. */
 async function readUntil(stream: ReadableStream<Uint8Array>, match: (text: string) => boolean, onMatch: () => void) {

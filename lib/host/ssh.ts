@@ -1,5 +1,5 @@
-import { InterruptedError, UsageError } from "../errors.ts";
-import { run as defaultRun, which, type Runner } from "./run.ts";
+import { UsageError } from "../errors.ts";
+import { run as defaultRun, runAttached, type Runner } from "./run.ts";
 import type { SshJump } from "./ssh-jump.ts";
 
 /** Where and how to reach one guest over ssh, with strict host-key checking. */
@@ -126,15 +126,7 @@ export async function probeSsh(target: SshTarget, run: Runner = defaultRun, conn
 
 const AUTHENTICATED = /^Authenticated to /m;
 
-/**
- * Runs ssh attached to our terminal and returns its exit status (the remote command's).
- * An abort (SIGTERM, or a Ctrl-C our terminal did not already send it) stops ssh too:
- * left running, it would outlive us holding the terminal and our caller's pipes.
- */
-export async function execSsh(target: SshTarget, command: string[], tty: boolean, signal?: AbortSignal): Promise<number> {
-  const argv = sshArgv(target, command, tty ? ["-t"] : ["-T"]);
-  const proc = Bun.spawn([which("ssh"), ...argv.slice(1)], { stdio: ["inherit", "inherit", "inherit"], signal });
-  const status = await proc.exited;
-  if (signal?.aborted) throw new InterruptedError("Interrupted: ssh was stopped");
-  return status;
+/** Runs ssh attached to our terminal and returns its exit status (the remote command's); an abort stops it. */
+export function execSsh(target: SshTarget, command: string[], tty: boolean, signal?: AbortSignal): Promise<number> {
+  return runAttached(sshArgv(target, command, tty ? ["-t"] : ["-T"]), signal, "Interrupted: ssh was stopped");
 }

@@ -1,5 +1,5 @@
-import { InterruptedError, LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../errors.ts";
-import { run as defaultRun, which, type RunResult, type Runner } from "../host/run.ts";
+import { LibvirtUnavailableError, NotFoundError, TimeoutError, ToolError } from "../errors.ts";
+import { run as defaultRun, runAttached, type RunResult, type Runner } from "../host/run.ts";
 import { parseInstanceDir } from "./_instance-dir.ts";
 import { openRpc, RpcTimeoutError, socketPath, type RpcClient, type RpcTimeouts } from "./_rpc-client.ts";
 import { checkUuid } from "./_uuid.ts";
@@ -259,13 +259,10 @@ export async function undefineDomain(conn: Virsh, uuid: string): Promise<void> {
 
 /**
  * Attaches the terminal to the domain's serial console (Ctrl-] detaches); returns virsh's
- * status. An abort (SIGTERM) stops virsh too, which gives the terminal back as it was.
+ * status. An abort (SIGTERM) stops virsh, which gives the terminal back as it was.
  */
-export async function attachConsole(conn: Virsh, uuid: string, signal?: AbortSignal): Promise<number> {
-  const proc = Bun.spawn([which("virsh"), "-c", conn.uri, "console", uuid], { stdio: ["inherit", "inherit", "inherit"], signal });
-  const status = await proc.exited;
-  if (signal?.aborted) throw new InterruptedError("Interrupted: the console was detached");
-  return status;
+export function attachConsole(conn: Virsh, uuid: string, signal?: AbortSignal): Promise<number> {
+  return runAttached(["virsh", "-c", conn.uri, "console", uuid], signal, "Interrupted: the console was detached");
 }
 
 /**
